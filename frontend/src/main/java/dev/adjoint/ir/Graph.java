@@ -1,0 +1,104 @@
+package dev.adjoint.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable, typed computation graph: nodes in topological order (every node after its inputs)
+ * and the nodes it returns. Built by {@link dev.adjoint.dsl.GraphBuilder} or parsed from text.
+ */
+public final class Graph {
+  private final String name;
+  private final List<Node> nodes;
+  private final List<Node> outputs;
+  private final Map<String, Node> byName;
+
+  /**
+   * Validates that {@code nodes} is topologically ordered, that names are unique and that every
+   * output is one of the nodes.
+   */
+  public Graph(String name, List<Node> nodes, List<Node> outputs) {
+    this.name = name;
+    this.nodes = List.copyOf(nodes);
+    this.outputs = List.copyOf(outputs);
+    Map<String, Node> names = new LinkedHashMap<>();
+    for (Node n : this.nodes) {
+      for (Node in : n.inputs()) {
+        if (names.get(in.name()) != in) {
+          throw new AdjointException(
+              "graph '" + name + "': node " + n.describe() + " uses " + in.describe()
+                  + ", which does not come before it in the graph");
+        }
+      }
+      if (names.putIfAbsent(n.name(), n) != null) {
+        throw new AdjointException("graph '" + name + "': two nodes are named '" + n.name() + "'");
+      }
+    }
+    for (Node out : this.outputs) {
+      if (names.get(out.name()) != out) {
+        throw new AdjointException("graph '" + name + "': output " + out.describe() + " is not a node of the graph");
+      }
+    }
+    this.byName = Collections.unmodifiableMap(names);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** All nodes, inputs before their consumers. */
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  public List<Node> outputs() {
+    return outputs;
+  }
+
+  public Node output(int i) {
+    return outputs.get(i);
+  }
+
+  /** The node called {@code name}; a clear error if there is none. */
+  public Node node(String name) {
+    Node n = byName.get(name);
+    if (n == null) {
+      throw new AdjointException("graph '" + this.name + "' has no node named '" + name + "'");
+    }
+    return n;
+  }
+
+  public boolean contains(Node n) {
+    return byName.get(n.name()) == n;
+  }
+
+  public List<Node> inputs() {
+    return ofKind(Op.Input.class);
+  }
+
+  public List<Node> parameters() {
+    return ofKind(Op.Parameter.class);
+  }
+
+  public List<Node> states() {
+    return ofKind(Op.State.class);
+  }
+
+  private List<Node> ofKind(Class<? extends Op> kind) {
+    List<Node> out = new ArrayList<>();
+    for (Node n : nodes) {
+      if (kind.isInstance(n.op())) {
+        out.add(n);
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  @Override
+  public String toString() {
+    return "graph '" + name + "' (" + nodes.size() + " nodes, " + outputs.size() + " outputs)";
+  }
+}
