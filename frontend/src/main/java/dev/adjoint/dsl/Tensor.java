@@ -426,6 +426,11 @@ public final class Tensor {
     return op(new Op.MatMul(), o);
   }
 
+  /** {@code op(this) x op(o)}, transposing the last two dims of an operand whose flag is set. */
+  public Tensor matmul(Tensor o, boolean transposeThis, boolean transposeOther) {
+    return op(new Op.MatMul(transposeThis, transposeOther), o);
+  }
+
   public Tensor oneHot(int depth, DType dtype) {
     return op(new Op.OneHot(depth, dtype));
   }

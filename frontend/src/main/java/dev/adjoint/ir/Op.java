@@ -207,8 +207,17 @@ public sealed interface Op {
 
   // ---- Linear algebra ----
 
-  /** {@code [..., M, K] x [..., K, N] -> [..., M, N]}; leading (batch) dims broadcast. */
-  record MatMul() implements Op {
+  /**
+   * {@code op(a) x op(b)} with {@code op} a transpose of the last two dims where its flag is set:
+   * {@code [..., M, K] x [..., K, N] -> [..., M, N]}; leading dims broadcast. The flags let the
+   * backward pass contract over the symbolic batch ({@code xᵀ·g} for a dense layer's weight
+   * gradient) and let GEMM kernels read transposed operands in place.
+   */
+  record MatMul(boolean transposeA, boolean transposeB) implements Op {
+    public MatMul() {
+      this(false, false);
+    }
+
     public String mnemonic() {
       return "matmul";
     }

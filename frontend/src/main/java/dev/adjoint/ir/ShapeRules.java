@@ -205,7 +205,7 @@ public final class ShapeRules {
           yield in.get(0).withShape(pad(in.get(0).shape(), p));
         }
         case Op.Concat c -> concat(c.axis());
-        case Op.MatMul m -> matmul();
+        case Op.MatMul mm -> matmul(mm);
         case Op.OneHot o -> {
           arity(1);
           if (!in.get(0).dtype().isInteger()) {
@@ -384,7 +384,7 @@ public final class ShapeRules {
       return first.withShape(first.shape().withDim(axis, total));
     }
 
-    private TensorType matmul() {
+    private TensorType matmul(Op.MatMul mm) {
       arity(2);
       TensorType a = floating(0);
       floating(1);
@@ -394,10 +394,17 @@ public final class ShapeRules {
       if (sa.rank() < 2 || sb.rank() < 2) {
         throw fail("both operands need rank >= 2 ([..., M, K] x [..., K, N])");
       }
-      int k1 = sa.dim(sa.rank() - 1);
-      int k2 = sb.dim(sb.rank() - 2);
-      if (k1 != k2 || k1 == Shape.BATCH) {
-        throw fail("inner dimensions differ: " + sa + " x " + sb + " (" + Shape.dimText(k1) + " vs " + Shape.dimText(k2) + ")");
+      int rowsA = sa.dim(sa.rank() - 2);
+      int colsA = sa.dim(sa.rank() - 1);
+      int rowsB = sb.dim(sb.rank() - 2);
+      int colsB = sb.dim(sb.rank() - 1);
+      int m = mm.transposeA() ? colsA : rowsA;
+      int k1 = mm.transposeA() ? rowsA : colsA;
+      int k2 = mm.transposeB() ? colsB : rowsB;
+      int n = mm.transposeB() ? rowsB : colsB;
+      if (k1 != k2) {
+        throw fail("inner dimensions differ: " + describe(sa, mm.transposeA()) + " x " + describe(sb, mm.transposeB())
+            + " (" + Shape.dimText(k1) + " vs " + Shape.dimText(k2) + ")");
       }
       Shape batchA = Shape.of(Arrays.copyOf(sa.dims(), sa.rank() - 2));
       Shape batchB = Shape.of(Arrays.copyOf(sb.dims(), sb.rank() - 2));
@@ -406,12 +413,18 @@ public final class ShapeRules {
         throw fail("batch dimensions " + batchA + " and " + batchB + " do not broadcast");
       }
       int[] d = Arrays.copyOf(batch.dims(), batch.rank() + 2);
-      d[d.length - 2] = sa.dim(sa.rank() - 2);
-      d[d.length - 1] = sb.dim(sb.rank() - 1);
-      if (d.length > 2 && d[d.length - 1] == Shape.BATCH) {
-        throw fail("the symbolic batch dimension N would leave dimension 0");
+      d[d.length - 2] = m;
+      d[d.length - 1] = n;
+      for (int i = 1; i < d.length; i++) {
+        if (d[i] == Shape.BATCH) {
+          throw fail("the symbolic batch dimension N would end up at dimension " + i + " of the result");
+        }
       }
       return a.withShape(Shape.of(d));
+    }
+
+    private static String describe(Shape s, boolean transposed) {
+      return transposed ? s + "ᵀ" : s.toString();
     }
 
     private TensorType softmaxCrossEntropy(Op.SoftmaxCrossEntropy ce) {
