@@ -29,7 +29,7 @@ public final class VjpRules {
       case Op.Parameter p -> List.of();
       case Op.State s -> List.of();
       case Op.Constant c -> List.of();
-      case Op.Unary u -> List.of(unary(u.fn(), x.get(0), y, g));
+      case Op.Unary u -> rules(unary(u.fn(), x.get(0), y, g));
       case Op.Binary bin -> binary(bin.fn(), x.get(0), x.get(1), y, g);
       case Op.Compare c -> none(2);
       case Op.Select s -> {
@@ -38,7 +38,7 @@ public final class VjpRules {
       }
       case Op.Cast c -> rules(() -> g.cast(x.get(0).dtype()));
       case Op.StopGradient s -> none(1);
-      case Op.Reduce r -> List.of(reduce(r, x.get(0), y, g));
+      case Op.Reduce r -> rules(reduce(r, x.get(0), y, g));
       case Op.SizeOf s -> none(1);
       case Op.Reshape r -> rules(() -> g.reshape(x.get(0).shape()));
       case Op.Transpose t -> rules(() -> g.transpose(inverse(t.permutation())));
