@@ -1,0 +1,39 @@
+package dev.adjoint.cli;
+
+import dev.adjoint.ir.AdjointException;
+import java.util.Arrays;
+
+/** Entry point of the {@code adjoint} command line; {@code ./adjoint <command>} lands here. */
+public final class Main {
+  private static final String USAGE =
+      """
+      Usage: adjoint <command> [args]
+
+      Commands:
+        demo [args]    build a small model, differentiate it and run it
+        help           show this message
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    String command = args.length == 0 ? "help" : args[0];
+    String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+    try {
+      switch (command) {
+        case "demo" -> Demo.run(rest);
+        default -> {
+          if (!command.equals("help")) {
+            System.err.println("adjoint: unknown command '" + command + "'");
+          }
+          System.err.print(USAGE);
+          System.exit(2);
+        }
+      }
+    } catch (AdjointException e) {
+      // Errors Adjoint raises on purpose already say what went wrong; a stack trace adds nothing.
+      System.err.println("adjoint: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+}
