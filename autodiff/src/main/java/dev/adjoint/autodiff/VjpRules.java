@@ -32,10 +32,8 @@ public final class VjpRules {
       case Op.Unary u -> rules(unary(u.fn(), x.get(0), y, g));
       case Op.Binary bin -> binary(bin.fn(), x.get(0), x.get(1), y, g);
       case Op.Compare c -> none(2);
-      case Op.Select s -> {
-        Tensor zero = g.scalarLike(0);
-        yield rules(null, () -> b.select(x.get(0), g, zero), () -> b.select(x.get(0), zero, g));
-      }
+      case Op.Select s ->
+          rules(null, () -> b.select(x.get(0), g, g.scalarLike(0)), () -> b.select(x.get(0), g.scalarLike(0), g));
       case Op.Cast c -> rules(() -> g.cast(x.get(0).dtype()));
       case Op.StopGradient s -> none(1);
       case Op.Reduce r -> rules(reduce(r, x.get(0), y, g));
@@ -78,7 +76,6 @@ public final class VjpRules {
   }
 
   private static List<Supplier<Tensor>> binary(Op.BinaryFn fn, Tensor a, Tensor b, Tensor y, Tensor g) {
-    Tensor zero = g.scalarLike(0);
     return switch (fn) {
       case ADD -> rules(() -> g, () -> g);
       case SUB -> rules(() -> g, g::unaryMinus);
@@ -86,8 +83,8 @@ public final class VjpRules {
       case DIV -> rules(() -> g.div(b), () -> g.times(y).div(b).unaryMinus());
       case POW -> rules(() -> g.times(b).times(a.pow(b.minus(1))), () -> g.times(y).times(a.log()));
       // Ties send the whole cotangent to the first operand; the two rules still sum to g.
-      case MAX -> rules(() -> a.ge(b).select(g, zero), () -> a.lt(b).select(g, zero));
-      case MIN -> rules(() -> a.le(b).select(g, zero), () -> a.gt(b).select(g, zero));
+      case MAX -> rules(() -> a.ge(b).select(g, g.scalarLike(0)), () -> a.lt(b).select(g, g.scalarLike(0)));
+      case MIN -> rules(() -> a.le(b).select(g, g.scalarLike(0)), () -> a.gt(b).select(g, g.scalarLike(0)));
     };
   }
 
