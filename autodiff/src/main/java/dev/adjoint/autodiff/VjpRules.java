@@ -140,10 +140,15 @@ public final class VjpRules {
         };
     int classes = logits.shape().dim(1);
     boolean sparse = labels.dtype().isInteger();
+    // d/dz of -Σ t·log_softmax(z) is softmax(z)·Σt - t; one-hot rows sum to 1, probability
+    // targets need not (PyTorch accepts any non-negative targets).
     return rules(
         () -> {
-          Tensor target = sparse ? labels.oneHot(classes, logits.dtype()) : labels;
-          return logits.softmax(1).minus(target).times(rowWeight.get());
+          Tensor p = logits.softmax(1);
+          Tensor grad = sparse
+              ? p.minus(labels.oneHot(classes, logits.dtype()))
+              : p.times(labels.sum(true, 1)).minus(labels);
+          return grad.times(rowWeight.get());
         },
         sparse ? null : () -> logits.logSoftmax(1).unaryMinus().times(rowWeight.get()));
   }

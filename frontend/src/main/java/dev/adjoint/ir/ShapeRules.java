@@ -258,6 +258,14 @@ public final class ShapeRules {
       };
     }
 
+    /** A result dimension, or an error if it does not fit in an int. */
+    private int dimension(long size, int axis) {
+      if (size > Integer.MAX_VALUE) {
+        throw fail("dimension " + axis + " of the result would be " + size + ", more than 2^31-1");
+      }
+      return (int) size;
+    }
+
     private TensorType leaf(TensorType t) {
       arity(0);
       return t;
@@ -352,7 +360,7 @@ public final class ShapeRules {
         if (s.dim(i) == Shape.BATCH && lo + hi != 0) {
           throw fail("the symbolic batch dimension N cannot be padded");
         }
-        d[i] = s.dim(i) == Shape.BATCH ? Shape.BATCH : s.dim(i) + lo + hi;
+        d[i] = s.dim(i) == Shape.BATCH ? Shape.BATCH : dimension((long) s.dim(i) + lo + hi, i);
       }
       return Shape.of(d);
     }
@@ -363,7 +371,7 @@ public final class ShapeRules {
       }
       TensorType first = in.get(0);
       axis(axis, first.rank());
-      int total = 0;
+      long total = 0;
       for (int i = 0; i < in.size(); i++) {
         sameDType(0, i);
         Shape s = in.get(i).shape();
@@ -381,7 +389,7 @@ public final class ShapeRules {
         }
         total += s.dim(axis);
       }
-      return first.withShape(first.shape().withDim(axis, total));
+      return first.withShape(first.shape().withDim(axis, dimension(total, axis)));
     }
 
     private TensorType matmul(Op.MatMul mm) {

@@ -120,11 +120,12 @@ class FusedRulesTest {
   @ParameterizedTest
   @EnumSource(Reduction.class)
   void softmaxCrossEntropyWithProbabilitiesMatchesItsDecomposition(Reduction reduction) {
-    // Both logits and targets are differentiated (x0 logits, x1 targets).
+    // Both logits and targets are differentiated (x0 logits, x1 targets). The targets are not
+    // normalized: rows need not sum to 1, which the logits rule must account for.
     assertSameValueAndVjp(
         (x, fused) -> {
           Tensor logits = x.get(0);
-          Tensor targets = x.get(1).softmax(1);
+          Tensor targets = x.get(1).sigmoid();
           if (fused) {
             return Losses.softmaxCrossEntropy(logits, targets, reduction);
           }
