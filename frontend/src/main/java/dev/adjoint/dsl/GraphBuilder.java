@@ -8,6 +8,7 @@ import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
 import dev.adjoint.ir.Op;
 import dev.adjoint.ir.Shape;
+import dev.adjoint.ir.StateUpdate;
 import dev.adjoint.ir.TensorType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ public final class GraphBuilder {
   private final Map<String, Node> byName = new HashMap<>();
   private final Deque<String> scopes = new ArrayDeque<>();
   private final Map<Node, Integer> consumers = new HashMap<>();
+  private final List<StateUpdate> updates = new ArrayList<>();
   private long seed = 0;
   private long nextKey = 1;
   private boolean training = true;
@@ -57,6 +59,9 @@ public final class GraphBuilder {
       if (n.name().equals("step") && n.op() instanceof Op.Input) {
         b.step = new Tensor(b, n);
       }
+    }
+    for (StateUpdate u : graph.updates()) {
+      b.assign(b.get(u.state().name()), b.get(u.value().name()));
     }
     return b;
   }
@@ -226,6 +231,21 @@ public final class GraphBuilder {
     return new Tensor(this, renamed);
   }
 
+  /**
+   * Makes the program write {@code value} into {@code state} after each run (reads during the run
+   * see the old value). A state is assigned at most once.
+   */
+  public void assign(Tensor state, Tensor value) {
+    StateUpdate update = new StateUpdate(own(state), own(value));
+    for (StateUpdate u : updates) {
+      if (u.state() == update.state()) {
+        throw new AdjointException("state " + update.state().describe() + " is already assigned " + u.value().describe());
+      }
+    }
+    consumers.merge(update.value(), 1, Integer::sum);
+    updates.add(update);
+  }
+
   /** The node called {@code name} in this builder, as a tensor. */
   public Tensor get(String name) {
     Node n = byName.get(name);
@@ -251,7 +271,7 @@ public final class GraphBuilder {
     for (Tensor t : outputs) {
       outs.add(own(t));
     }
-    return new Graph(name, nodes, outs);
+    return new Graph(name, nodes, outs, updates);
   }
 
   private Node own(Tensor t) {

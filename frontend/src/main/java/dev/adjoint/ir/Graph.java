@@ -14,16 +14,22 @@ public final class Graph {
   private final String name;
   private final List<Node> nodes;
   private final List<Node> outputs;
+  private final List<StateUpdate> updates;
   private final Map<String, Node> byName;
 
-  /**
-   * Validates that {@code nodes} is topologically ordered, that names are unique and that every
-   * output is one of the nodes.
-   */
   public Graph(String name, List<Node> nodes, List<Node> outputs) {
+    this(name, nodes, outputs, List.of());
+  }
+
+  /**
+   * Validates that {@code nodes} is topologically ordered, that names are unique, that every
+   * output and update is made of the graph's nodes, and that no state is updated twice.
+   */
+  public Graph(String name, List<Node> nodes, List<Node> outputs, List<StateUpdate> updates) {
     this.name = name;
     this.nodes = List.copyOf(nodes);
     this.outputs = List.copyOf(outputs);
+    this.updates = List.copyOf(updates);
     Map<String, Node> names = new LinkedHashMap<>();
     for (Node n : this.nodes) {
       for (Node in : n.inputs()) {
@@ -42,6 +48,18 @@ public final class Graph {
         throw new AdjointException("graph '" + name + "': output " + out.describe() + " is not a node of the graph");
       }
     }
+    java.util.Set<Node> updated = new java.util.HashSet<>();
+    for (StateUpdate u : this.updates) {
+      for (Node n : List.of(u.state(), u.value())) {
+        if (names.get(n.name()) != n) {
+          throw new AdjointException("graph '" + name + "': update of " + u.state().describe() + " uses "
+              + n.describe() + ", which is not a node of the graph");
+        }
+      }
+      if (!updated.add(u.state())) {
+        throw new AdjointException("graph '" + name + "': state " + u.state().describe() + " is updated twice");
+      }
+    }
     this.byName = Collections.unmodifiableMap(names);
   }
 
@@ -56,6 +74,11 @@ public final class Graph {
 
   public List<Node> outputs() {
     return outputs;
+  }
+
+  /** The state writes the program makes, applied after a run. */
+  public List<StateUpdate> updates() {
+    return updates;
   }
 
   public Node output(int i) {

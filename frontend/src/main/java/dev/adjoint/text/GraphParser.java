@@ -11,6 +11,7 @@ import dev.adjoint.ir.Op.CompareFn;
 import dev.adjoint.ir.Op.ReduceFn;
 import dev.adjoint.ir.Op.Reduction;
 import dev.adjoint.ir.Op.UnaryFn;
+import dev.adjoint.ir.StateUpdate;
 import dev.adjoint.ir.TensorType;
 import dev.adjoint.text.Token.Kind;
 import dev.adjoint.text.Value.Atom;
@@ -32,7 +33,8 @@ import java.util.Map;
  * <p>Grammar (whitespace and {@code # comments} separate tokens; the printer puts one node per line):
  *
  * <pre>
- * graph := 'graph' (word | string) '{' node* 'return' [word (',' word)*] '}'
+ * graph := 'graph' (word | string) '{' (node | update)* 'return' [word (',' word)*] '}'
+ * update := 'update' word '=' word
  * node  := word '=' op ['{' [field (',' field)*] '}'] ['(' [word (',' word)*] ')'] ':' type
  * field := word '=' value
  * value := number | word | string | '[' [value (',' value)*] ']' | word '(' [field (',' field)*] ')'
@@ -57,6 +59,7 @@ public final class GraphParser {
   private final Map<String, CustomVjpRule> rules;
   private final List<Token> lookahead = new ArrayList<>();
   private final List<Node> nodes = new ArrayList<>();
+  private final List<StateUpdate> updates = new ArrayList<>();
   private final Map<String, Node> byName = new HashMap<>();
   private final Map<String, Token> definedAt = new HashMap<>();
 
@@ -147,7 +150,11 @@ public final class GraphParser {
       if (t.kind() == Kind.END) {
         throw error(t, "expected a node or 'return', found end of input");
       }
-      node();
+      if (atUpdate()) {
+        update();
+      } else {
+        node();
+      }
     }
     next();
     List<Node> outputs = new ArrayList<>();
@@ -161,12 +168,40 @@ public final class GraphParser {
     if (end.kind() != Kind.END) {
       throw error(end, "expected end of input after the graph's closing '}', found " + end.describe());
     }
-    return new Graph(name.text(), nodes, outputs);
+    try {
+      return new Graph(name.text(), nodes, outputs, updates);
+    } catch (AdjointException e) {
+      throw error(name, e.getMessage(), e);
+    }
   }
 
   /** {@code return} starts the output list unless it is the name of a node being defined. */
   private boolean atReturn() {
     return peek(0).isWord("return") && !peek(1).is("=");
+  }
+
+  /** {@code update state = value}; a node named {@code update} is followed by '=' instead. */
+  private boolean atUpdate() {
+    return peek(0).isWord("update") && peek(1).kind() == Kind.WORD;
+  }
+
+  /** {@code update state = value} */
+  private void update() {
+    next();
+    Token stateToken = peek(0);
+    Node state = operand();
+    expect("=", "after the updated state '" + state.name() + "'");
+    Node value = operand();
+    for (StateUpdate u : updates) {
+      if (u.state() == state) {
+        throw error(stateToken, "state '" + state.name() + "' is already updated");
+      }
+    }
+    try {
+      updates.add(new StateUpdate(state, value));
+    } catch (AdjointException e) {
+      throw error(stateToken, e.getMessage(), e);
+    }
   }
 
   /** {@code name = op{attributes}(operands) : type} */

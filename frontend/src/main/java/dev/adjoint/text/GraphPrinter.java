@@ -7,6 +7,7 @@ import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
 import dev.adjoint.ir.Op;
 import dev.adjoint.ir.Shape;
+import dev.adjoint.ir.StateUpdate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.stream.Collectors;
  *   w1 = parameter{init=xavier_uniform(gain=1.0), key=1} : f32[784,128]
  *   matmul_1 = matmul(x, w1) : f32[N,128]
  *   reduce_sum_1 = reduce_sum{axes=[0, 1], keep_dims=false}(matmul_1) : f32[]
+ *   update count = add_1
  *   return matmul_1, reduce_sum_1
  * }
  * </pre>
@@ -29,7 +31,8 @@ import java.util.stream.Collectors;
  * Each line is {@code name = op{attributes}(operands) : type}; attributes come in a fixed order per
  * op and are left out with their braces when an op has none. Flags that default to false (matmul's
  * {@code transpose_a}, {@code transpose_b}) are written only when true. Leaves (input, parameter, state,
- * constant) take their type from the annotation. The text is exact: numbers print so that they
+ * constant) take their type from the annotation. {@code update state = value} lines list the state
+ * writes the program makes, after the nodes. The text is exact: numbers print so that they
  * parse back to the identical value, and {@link GraphParser} reads the text back to an equal graph.
  */
 public final class GraphPrinter {
@@ -39,6 +42,9 @@ public final class GraphPrinter {
     StringBuilder sb = new StringBuilder("graph ").append(word(graph.name())).append(" {\n");
     for (Node n : graph.nodes()) {
       sb.append("  ").append(printNode(n)).append('\n');
+    }
+    for (StateUpdate u : graph.updates()) {
+      sb.append("  update ").append(u.state().name()).append(" = ").append(u.value().name()).append('\n');
     }
     String outputs = graph.outputs().stream().map(Node::name).collect(Collectors.joining(", "));
     sb.append("  return").append(outputs.isEmpty() ? "" : " " + outputs).append("\n}\n");

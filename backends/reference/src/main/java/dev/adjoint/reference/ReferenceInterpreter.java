@@ -7,6 +7,7 @@ import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
 import dev.adjoint.ir.Op;
 import dev.adjoint.ir.Shape;
+import dev.adjoint.ir.StateUpdate;
 import dev.adjoint.runtime.Philox;
 import java.util.Arrays;
 import java.util.Collections;
@@ -38,12 +39,24 @@ public final class ReferenceInterpreter {
    *     anything is evaluated), or if an op fails at run time (a label out of range), naming the node
    */
   public static List<NDArray> run(Graph graph, Map<String, NDArray> feeds) {
+    return execute(graph, feeds).outputs();
+  }
+
+  /** What one run produces: the outputs, and the new value of every state the graph updates. */
+  public record Execution(List<NDArray> outputs, Map<String, NDArray> updatedState) {}
+
+  /** Runs the graph and its {@linkplain Graph#updates() state updates}; feeds as for {@link #run}. */
+  public static Execution execute(Graph graph, Map<String, NDArray> feeds) {
     Map<Node, NDArray> values = evaluate(graph, feeds);
-    return graph.outputs().stream().map(values::get).toList();
+    Map<String, NDArray> updated = new LinkedHashMap<>();
+    for (StateUpdate u : graph.updates()) {
+      updated.put(u.state().name(), values.get(u.value()));
+    }
+    return new Execution(graph.outputs().stream().map(values::get).toList(), Collections.unmodifiableMap(updated));
   }
 
   /**
-   * The values of every node the outputs depend on, in graph order (for debugging and tests).
+   * The values of every node the outputs and state updates depend on, in graph order (for debugging and tests).
    * Feeds as for {@link #run}.
    */
   public static Map<Node, NDArray> evaluate(Graph graph, Map<String, NDArray> feeds) {
@@ -59,9 +72,10 @@ public final class ReferenceInterpreter {
     return Collections.unmodifiableMap(values);
   }
 
-  /** The outputs and everything they read, transitively. */
+  /** The outputs, the updated values, and everything they read, transitively. */
   private static Set<Node> dependencies(Graph graph) {
     Set<Node> needed = new HashSet<>(graph.outputs());
+    graph.updates().forEach(u -> needed.add(u.value()));
     List<Node> nodes = graph.nodes();
     for (int i = nodes.size() - 1; i >= 0; i--) {
       if (needed.contains(nodes.get(i))) {
