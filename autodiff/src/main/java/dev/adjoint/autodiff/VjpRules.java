@@ -218,7 +218,12 @@ public final class VjpRules {
     return Arrays.asList(perOperand);
   }
 
+  /** No gradient flows into any of the operands. */
   private static List<Supplier<Tensor>> none(int operands) {
-    return Arrays.asList(new Supplier[operands]);
+    List<Supplier<Tensor>> out = new ArrayList<>(operands);
+    for (int i = 0; i < operands; i++) {
+      out.add(null);
+    }
+    return out;
   }
 }
