@@ -20,13 +20,23 @@ public final class Weights {
     Map<String, NDArray> values = new LinkedHashMap<>();
     for (Node node : graph.nodes()) {
       if (node.op() instanceof Op.Parameter p) {
-        values.put(node.name(), p.init().sample(concrete(node), seed, p.key()));
+        values.put(node.name(), sample(node, p.init(), seed, p.key()));
       } else if (node.op() instanceof Op.State s) {
         // State initializers are deterministic in practice (zeros, ones); key 0 keeps them keyless.
-        values.put(node.name(), s.init().sample(concrete(node), seed, 0));
+        values.put(node.name(), sample(node, s.init(), seed, 0));
       }
     }
     return Collections.unmodifiableMap(values);
+  }
+
+  /** Draws a node's initial value; an initializer's error gains the node's name. */
+  private static NDArray sample(Node node, Initializer init, long seed, long key) {
+    TensorType type = concrete(node);
+    try {
+      return init.sample(type, seed, key);
+    } catch (AdjointException e) {
+      throw new AdjointException("cannot initialize " + node.describe() + ": " + e.getMessage(), e);
+    }
   }
 
   private static TensorType concrete(Node node) {

@@ -64,10 +64,13 @@ final class Attributes {
     m.put("constant", a -> new Initializer.Constant(a.real("value")));
     m.put("uniform", a -> new Initializer.Uniform(a.real("low"), a.real("high")));
     m.put("normal", a -> new Initializer.Normal(a.real("mean"), a.real("std")));
+    m.put("truncated_normal",
+        a -> new Initializer.TruncatedNormal(a.real("mean"), a.real("std"), a.real("low"), a.real("high")));
     m.put("xavier_uniform", a -> new Initializer.XavierUniform(a.real("gain")));
     m.put("xavier_normal", a -> new Initializer.XavierNormal(a.real("gain")));
     m.put("he_uniform", a -> new Initializer.HeUniform(a.real("gain"), a.fanMode("mode")));
     m.put("he_normal", a -> new Initializer.HeNormal(a.real("gain"), a.fanMode("mode")));
+    m.put("orthogonal", a -> new Initializer.Orthogonal(a.real("gain")));
     return Map.copyOf(m);
   }
 

@@ -97,10 +97,13 @@ public final class GraphPrinter {
       case Initializer.Constant c -> "constant(value=" + real(c.value()) + ")";
       case Initializer.Uniform u -> "uniform(low=" + real(u.low()) + ", high=" + real(u.high()) + ")";
       case Initializer.Normal n -> "normal(mean=" + real(n.mean()) + ", std=" + real(n.std()) + ")";
+      case Initializer.TruncatedNormal t -> "truncated_normal(mean=" + real(t.mean()) + ", std=" + real(t.std())
+          + ", low=" + real(t.low()) + ", high=" + real(t.high()) + ")";
       case Initializer.XavierUniform x -> "xavier_uniform(gain=" + real(x.gain()) + ")";
       case Initializer.XavierNormal x -> "xavier_normal(gain=" + real(x.gain()) + ")";
       case Initializer.HeUniform h -> "he_uniform(gain=" + real(h.gain()) + ", mode=" + fanMode(h.mode()) + ")";
       case Initializer.HeNormal h -> "he_normal(gain=" + real(h.gain()) + ", mode=" + fanMode(h.mode()) + ")";
+      case Initializer.Orthogonal o -> "orthogonal(gain=" + real(o.gain()) + ")";
     };
   }
 

@@ -230,8 +230,8 @@ class GraphParserTest {
           w = parameter{init=glorot(gain=1.0), key=1} : f32[2]
           return w
         }
-        """, 2, 22, "unknown initializer 'glorot' (known: constant, he_normal, he_uniform, normal, uniform, "
-            + "xavier_normal, xavier_uniform)");
+        """, 2, 22, "unknown initializer 'glorot' (known: constant, he_normal, he_uniform, normal, orthogonal, "
+            + "truncated_normal, uniform, xavier_normal, xavier_uniform)");
     assertError("""
         graph g {
           w = parameter{init=he_normal(gain=1.0), key=1} : f32[2]

@@ -69,6 +69,8 @@ final class OpCatalog {
     out.add(b.parameter("hn", F64, new Initializer.HeNormal(Math.sqrt(2), FanMode.FAN_OUT), 8, 3));
     out.add(b.parameter("hu_out", F64, new Initializer.HeUniform(1, FanMode.FAN_OUT), 3));
     out.add(b.parameter("hn_in", F32, Initializer.heNormal(), 2, 2));
+    out.add(b.parameter("trunc", F32, new Initializer.TruncatedNormal(0, 0.02, Double.NEGATIVE_INFINITY, 0.04), 5));
+    out.add(b.parameter("orth", F64, new Initializer.Orthogonal(Math.sqrt(2)), 4, 3, 2));
     out.add(b.scope("bn", () -> b.state("running_mean", F32, Shape.of(8), Initializer.zeros())));
     out.add(b.state("count", I64, Shape.scalar(), new Initializer.Constant(Double.MIN_VALUE)));
     return b.build(out);
