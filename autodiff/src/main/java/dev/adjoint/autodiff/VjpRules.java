@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The vector-Jacobian product of every op: given a node's operands {@code x}, its value {@code y}
@@ -45,6 +47,35 @@ public final class VjpRules {
       case Op.Pad p -> rules(() -> unpad(p, x.get(0).shape(), g));
       case Op.Concat c -> concat(c.axis(), x, g);
       case Op.MatMul m -> matmul(m, x.get(0), x.get(1), g);
+      case Op.Conv2d c -> rules(
+          () -> b.add(new Op.Conv2dBackwardInput(c.strides(), c.padding(), c.dilations(), c.groups(),
+              spatialSize(x.get(0))), g, x.get(1)),
+          () -> b.add(new Op.Conv2dBackwardFilter(c.strides(), c.padding(), c.dilations(), c.groups(),
+              spatialSize(x.get(1))), x.get(0), g));
+      // Conv2dBackwardInput(g, w) is bilinear: <ct, dx(g, w)> = <conv2d(ct, w), g>.
+      case Op.Conv2dBackwardInput c -> rules(
+          () -> b.add(new Op.Conv2d(c.strides(), c.padding(), c.dilations(), c.groups()), g, x.get(1)),
+          () -> b.add(new Op.Conv2dBackwardFilter(c.strides(), c.padding(), c.dilations(), c.groups(),
+              spatialSize(x.get(1))), g, x.get(0)));
+      // Conv2dBackwardFilter(x, g) is bilinear: <ct, dw(x, g)> = <conv2d(x, ct), g>.
+      case Op.Conv2dBackwardFilter c -> rules(
+          () -> b.add(new Op.Conv2dBackwardInput(c.strides(), c.padding(), c.dilations(), c.groups(),
+              spatialSize(x.get(0))), x.get(1), g),
+          () -> b.add(new Op.Conv2d(c.strides(), c.padding(), c.dilations(), c.groups()), x.get(0), g));
+      // The argmax is piecewise constant in x, so no cotangent flows into x past the forward op.
+      case Op.MaxPool2d p ->
+          rules(() -> b.add(new Op.MaxPool2dBackward(p.kernel(), p.strides(), p.padding()), x.get(0), g));
+      case Op.MaxPool2dBackward p ->
+          rules(null, () -> b.add(new Op.MaxPool2dSelect(p.kernel(), p.strides(), p.padding()), x.get(0), g));
+      case Op.MaxPool2dSelect p ->
+          rules(null, () -> b.add(new Op.MaxPool2dBackward(p.kernel(), p.strides(), p.padding()), x.get(0), g));
+      case Op.AvgPool2d p -> rules(() -> b.add(new Op.AvgPool2dBackward(p.kernel(), p.strides(), p.padding(),
+          p.countIncludePad(), spatialSize(x.get(0))), g));
+      case Op.AvgPool2dBackward p ->
+          rules(() -> b.add(new Op.AvgPool2d(p.kernel(), p.strides(), p.padding(), p.countIncludePad()), g));
+      case Op.BatchNormTraining bn -> batchNormTraining(bn.eps(), x, g);
+      case Op.BatchNormInference bn -> batchNormInference(bn.eps(), x, g);
+      case Op.LayerNorm ln -> layerNorm(ln, x, g);
       case Op.OneHot o -> none(1);
       case Op.Softmax s -> rules(() -> y.times(g.minus(g.times(y).sum(true, s.axis()))));
       case Op.LogSoftmax s -> rules(() -> g.minus(y.exp().times(g.sum(true, s.axis()))));
@@ -115,6 +146,116 @@ public final class VjpRules {
     return rules(
         ta ? () -> b.matmul(g, tb, true) : () -> g.matmul(b, false, !tb),
         tb ? () -> g.matmul(a, true, ta) : () -> a.matmul(g, !ta, false));
+  }
+
+  /**
+   * PyTorch's fused batch norm backward. With {@code xhat = (x - mean)·invstd} and M values per
+   * channel: {@code dx = gamma·invstd/M · (M·g - Σg - xhat·Σ(g·xhat))}, {@code dgamma = Σ(g·xhat)},
+   * {@code dbeta = Σg}, sums over every axis but the channel axis. The batch statistics are
+   * recomputed from x with graph ops (M by sizeOf, so a symbolic N works), so the rule can be
+   * differentiated again.
+   */
+  private static List<Supplier<Tensor>> batchNormTraining(double eps, List<Tensor> x, Tensor g) {
+    Tensor in = x.get(0);
+    int[] axes = in.rank() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+    Shape perChannel = channelShape(in);
+    Supplier<Normalized> normalized = once(() -> Normalized.of(in, axes, eps));
+    Supplier<Tensor> sumG = once(() -> g.sum(true, axes));
+    Supplier<Tensor> sumGXhat = once(() -> g.times(normalized.get().xhat()).sum(true, axes));
+    return rules(
+        () -> {
+          Normalized n = normalized.get();
+          Tensor m = in.sizeOf(axes);
+          Tensor gamma = x.get(1).reshape(perChannel);
+          return gamma.times(n.invstd()).div(m)
+              .times(m.times(g).minus(sumG.get()).minus(n.xhat().times(sumGXhat.get())));
+        },
+        () -> sumGXhat.get().reshape(x.get(1).shape()),
+        () -> sumG.get().reshape(x.get(2).shape()));
+  }
+
+  /**
+   * {@code y = (x - mean)·invstd·gamma + beta} with {@code invstd = 1/sqrt(var + eps)} from the running
+   * statistics: {@code dx = g·gamma·invstd}, {@code dgamma = Σ g·(x - mean)·invstd}, {@code dbeta =
+   * Σg}, {@code dmean = -Σg·gamma·invstd}, {@code dvar = -½·Σ g·(x - mean)·gamma·invstd³}.
+   */
+  private static List<Supplier<Tensor>> batchNormInference(double eps, List<Tensor> x, Tensor g) {
+    Tensor in = x.get(0);
+    int[] axes = in.rank() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+    Shape perChannel = channelShape(in);
+    Supplier<Tensor> invstd = once(() -> x.get(4).plus(eps).sqrt().reciprocal());
+    Supplier<Tensor> centered = once(() -> in.minus(x.get(3).reshape(perChannel)));
+    Supplier<Tensor> sumG = once(() -> g.sum(axes));
+    Supplier<Tensor> sumGCentered = once(() -> g.times(centered.get()).sum(axes));
+    return rules(
+        () -> g.times(x.get(1).times(invstd.get()).reshape(perChannel)),
+        () -> sumGCentered.get().times(invstd.get()),
+        sumG,
+        () -> sumG.get().times(x.get(1)).times(invstd.get()).unaryMinus(),
+        () -> sumGCentered.get().times(x.get(1)).times(invstd.get().pow(3)).times(-0.5));
+  }
+
+  /**
+   * Layer norm's fused backward over the K normalized elements of each row, with {@code gg =
+   * g·gamma}: {@code dx = invstd/K · (K·gg - Σgg - xhat·Σ(gg·xhat))}; dgamma and dbeta sum {@code
+   * g·xhat} and g over the leading axes.
+   */
+  private static List<Supplier<Tensor>> layerNorm(Op.LayerNorm ln, List<Tensor> x, Tensor g) {
+    Tensor in = x.get(0);
+    int[] normalizedAxes = IntStream.range(ln.axis(), in.rank()).toArray();
+    int[] leadingAxes = IntStream.range(0, ln.axis()).toArray();
+    Supplier<Normalized> normalized = once(() -> Normalized.of(in, normalizedAxes, ln.eps()));
+    return rules(
+        () -> {
+          Normalized n = normalized.get();
+          Tensor k = in.sizeOf(normalizedAxes);
+          Tensor gg = g.times(x.get(1));
+          Tensor sumGg = gg.sum(true, normalizedAxes);
+          Tensor sumGgXhat = gg.times(n.xhat()).sum(true, normalizedAxes);
+          return n.invstd().div(k).times(k.times(gg).minus(sumGg).minus(n.xhat().times(sumGgXhat)));
+        },
+        () -> sumOver(g.times(normalized.get().xhat()), leadingAxes),
+        () -> sumOver(g, leadingAxes));
+  }
+
+  /** {@code x} normalized over {@code axes} with its mean and biased variance (kept dims). */
+  private record Normalized(Tensor xhat, Tensor invstd) {
+    static Normalized of(Tensor x, int[] axes, double eps) {
+      Tensor centered = x.minus(x.mean(true, axes));
+      Tensor invstd = centered.square().mean(true, axes).plus(eps).sqrt().reciprocal();
+      return new Normalized(centered.times(invstd), invstd);
+    }
+  }
+
+  /** {@code [1, C]} or {@code [1, C, 1, 1]}: a per-channel vector laid out to broadcast against x. */
+  private static Shape channelShape(Tensor x) {
+    int[] d = new int[x.rank()];
+    Arrays.fill(d, 1);
+    d[1] = x.shape().dim(1);
+    return Shape.of(d);
+  }
+
+  private static List<Integer> spatialSize(Tensor image) {
+    return List.of(image.shape().dim(2), image.shape().dim(3));
+  }
+
+  private static Tensor sumOver(Tensor t, int[] axes) {
+    return axes.length == 0 ? t : t.sum(axes);
+  }
+
+  /** A supplier that builds its tensor on first use and then returns the same one. */
+  private static <T> Supplier<T> once(Supplier<T> build) {
+    return new Supplier<>() {
+      private @Nullable T value;
+
+      @Override
+      public T get() {
+        if (value == null) {
+          value = build.get();
+        }
+        return value;
+      }
+    };
   }
 
   private static List<Supplier<Tensor>> concat(int axis, List<Tensor> x, Tensor g) {

@@ -9,8 +9,8 @@ import java.util.List;
  * new op does not compile until each table has its entry.
  *
  * <p>The set is small on purpose: primitives, plus a few fused composites (softmax, log-softmax,
- * softmax cross-entropy, dropout) that carry hand-derived gradient rules tested against their
- * decompositions.
+ * softmax cross-entropy, dropout, batch and layer norm) that carry hand-derived gradient rules
+ * tested against their decompositions.
  */
 public sealed interface Op {
 
@@ -220,6 +220,180 @@ public sealed interface Op {
 
     public String mnemonic() {
       return "matmul";
+    }
+  }
+
+  // ---- Convolution, pooling and normalization (NCHW) ----
+
+  /**
+   * 2-D convolution (cross-correlation, as PyTorch). x {@code [N, C, H, W]}, w {@code [O, C/groups,
+   * KH, KW]} -> {@code [N, O, OH, OW]}, {@code OH = (H + top + bottom - dh·(KH-1) - 1) / sh + 1}
+   * (floor). Strides {@code [sh, sw] >= 1}; padding {@code [top, bottom, left, right] >= 0} (zeros);
+   * dilations {@code [dh, dw] >= 1}. Output channel o reads the input channels of group {@code
+   * o / (O/groups)}.
+   */
+  record Conv2d(List<Integer> strides, List<Integer> padding, List<Integer> dilations, int groups) implements Op {
+    public Conv2d {
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+      dilations = List.copyOf(dilations);
+    }
+
+    public String mnemonic() {
+      return "conv2d";
+    }
+  }
+
+  /**
+   * The input cotangent of Conv2d: {@code (g [N, O, OH, OW], w) -> [N, C, H, W]}; {@code inputSize
+   * = [H, W]} (the forward size cannot be recovered from OH when the stride drops rows).
+   */
+  record Conv2dBackwardInput(
+      List<Integer> strides, List<Integer> padding, List<Integer> dilations, int groups, List<Integer> inputSize)
+      implements Op {
+    public Conv2dBackwardInput {
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+      dilations = List.copyOf(dilations);
+      inputSize = List.copyOf(inputSize);
+    }
+
+    public String mnemonic() {
+      return "conv2d_backward_input";
+    }
+  }
+
+  /**
+   * The filter cotangent of Conv2d: {@code (x, g) -> [O, C/groups, KH, KW]}; {@code kernelSize =
+   * [KH, KW]}. Sums over the batch, so it works with a symbolic N.
+   */
+  record Conv2dBackwardFilter(
+      List<Integer> strides, List<Integer> padding, List<Integer> dilations, int groups, List<Integer> kernelSize)
+      implements Op {
+    public Conv2dBackwardFilter {
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+      dilations = List.copyOf(dilations);
+      kernelSize = List.copyOf(kernelSize);
+    }
+
+    public String mnemonic() {
+      return "conv2d_backward_filter";
+    }
+  }
+
+  /**
+   * Max over each {@code kh×kw} window ({@code kernel = [kh, kw]}); padded positions are -inf (never
+   * chosen). Floor output size. The window's maximum is its first largest element in row-major
+   * window order, a NaN counting as larger than any number, so NaNs propagate.
+   */
+  record MaxPool2d(List<Integer> kernel, List<Integer> strides, List<Integer> padding) implements Op {
+    public MaxPool2d {
+      kernel = List.copyOf(kernel);
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+    }
+
+    public String mnemonic() {
+      return "max_pool2d";
+    }
+  }
+
+  /**
+   * {@code (x, g)}: scatters {@code g[window]} to the argmax of that window of x (its first maximum
+   * in row-major window order, as {@link MaxPool2d} picks it), summing where windows overlap ->
+   * shape of x.
+   */
+  record MaxPool2dBackward(List<Integer> kernel, List<Integer> strides, List<Integer> padding) implements Op {
+    public MaxPool2dBackward {
+      kernel = List.copyOf(kernel);
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+    }
+
+    public String mnemonic() {
+      return "max_pool2d_backward";
+    }
+  }
+
+  /**
+   * {@code (x, c)} with c shaped like x: c at the argmax of each window of x -> pooled shape. The
+   * adjoint of MaxPool2dBackward in its second operand, so max pooling is differentiable any number
+   * of times.
+   */
+  record MaxPool2dSelect(List<Integer> kernel, List<Integer> strides, List<Integer> padding) implements Op {
+    public MaxPool2dSelect {
+      kernel = List.copyOf(kernel);
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+    }
+
+    public String mnemonic() {
+      return "max_pool2d_select";
+    }
+  }
+
+  /**
+   * Mean over each window; {@code countIncludePad}: divide by {@code kh·kw}, else by the number of
+   * the window's unpadded positions.
+   */
+  record AvgPool2d(List<Integer> kernel, List<Integer> strides, List<Integer> padding, boolean countIncludePad)
+      implements Op {
+    public AvgPool2d {
+      kernel = List.copyOf(kernel);
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+    }
+
+    public String mnemonic() {
+      return "avg_pool2d";
+    }
+  }
+
+  /** {@code (g) -> [N, C, H, W]}: the adjoint of AvgPool2d; {@code inputSize = [H, W]}. */
+  record AvgPool2dBackward(
+      List<Integer> kernel, List<Integer> strides, List<Integer> padding, boolean countIncludePad,
+      List<Integer> inputSize) implements Op {
+    public AvgPool2dBackward {
+      kernel = List.copyOf(kernel);
+      strides = List.copyOf(strides);
+      padding = List.copyOf(padding);
+      inputSize = List.copyOf(inputSize);
+    }
+
+    public String mnemonic() {
+      return "avg_pool2d_backward";
+    }
+  }
+
+  /**
+   * Training-mode batch norm: {@code (x [N, C] or [N, C, H, W], gamma [C], beta [C]) -> y},
+   * normalizing each channel over all other axes with the BIASED batch variance: {@code y = (x -
+   * mean)/sqrt(var + eps)·gamma + beta}. Needs more than one value per channel.
+   */
+  record BatchNormTraining(double eps) implements Op {
+    public String mnemonic() {
+      return "batch_norm_training";
+    }
+  }
+
+  /**
+   * Inference-mode batch norm: {@code (x, gamma, beta, runningMean [C], runningVar [C]) -> (x -
+   * runningMean)/sqrt(runningVar + eps)·gamma + beta}.
+   */
+  record BatchNormInference(double eps) implements Op {
+    public String mnemonic() {
+      return "batch_norm_inference";
+    }
+  }
+
+  /**
+   * Layer norm over axes {@code axis..rank-1} (biased variance): {@code (x, gamma, beta)} with gamma
+   * and beta shaped {@code x.shape[axis:]}.
+   */
+  record LayerNorm(double eps, int axis) implements Op {
+    public String mnemonic() {
+      return "layer_norm";
     }
   }
 

@@ -206,6 +206,62 @@ public final class ShapeRules {
         }
         case Op.Concat c -> concat(c.axis());
         case Op.MatMul mm -> matmul(mm);
+        case Op.Conv2d c -> conv2d(c);
+        case Op.Conv2dBackwardInput c -> conv2dBackwardInput(c);
+        case Op.Conv2dBackwardFilter c -> conv2dBackwardFilter(c);
+        case Op.MaxPool2d p -> {
+          arity(1);
+          yield floating(0).withShape(pooled(p.kernel(), p.strides(), p.padding()));
+        }
+        case Op.MaxPool2dBackward p -> {
+          arity(2);
+          TensorType x = floating(0);
+          floating(1);
+          sameDType(0, 1);
+          TensorType pooled = x.withShape(pooled(p.kernel(), p.strides(), p.padding()));
+          if (!in.get(1).equals(pooled)) {
+            throw fail("the cotangent must be " + pooled + " (the pooled shape of the input), got " + in.get(1));
+          }
+          yield x;
+        }
+        case Op.MaxPool2dSelect p -> {
+          arity(2);
+          TensorType x = floating(0);
+          if (!in.get(1).equals(x)) {
+            throw fail("operand 1 (the values to select) must have the input's type " + x + ", got " + in.get(1));
+          }
+          yield x.withShape(pooled(p.kernel(), p.strides(), p.padding()));
+        }
+        case Op.AvgPool2d p -> {
+          arity(1);
+          yield floating(0).withShape(pooled(p.kernel(), p.strides(), p.padding()));
+        }
+        case Op.AvgPool2dBackward p -> avgPool2dBackward(p);
+        case Op.BatchNormTraining bn -> {
+          arity(3);
+          TensorType x = batchNormInput(bn.eps());
+          channelVector(1, "gamma", x);
+          channelVector(2, "beta", x);
+          Shape s = x.shape();
+          if (!s.isBatched()) {
+            long perChannel = s.rank() == 4 ? (long) s.dim(0) * s.dim(2) * s.dim(3) : s.dim(0);
+            if (perChannel <= 1) {
+              throw fail("batch norm in training mode needs more than one value per channel, got " + perChannel
+                  + " for input " + s);
+            }
+          }
+          yield x;
+        }
+        case Op.BatchNormInference bn -> {
+          arity(5);
+          TensorType x = batchNormInput(bn.eps());
+          channelVector(1, "gamma", x);
+          channelVector(2, "beta", x);
+          channelVector(3, "running mean", x);
+          channelVector(4, "running variance", x);
+          yield x;
+        }
+        case Op.LayerNorm ln -> layerNorm(ln);
         case Op.OneHot o -> {
           arity(1);
           if (!in.get(0).dtype().isInteger()) {
@@ -429,6 +485,222 @@ public final class ShapeRules {
         }
       }
       return a.withShape(Shape.of(d));
+    }
+
+    // ---- convolution, pooling and normalization ----
+
+    /** Operand {@code i} as an NCHW image: rank 4, only its batch may be symbolic. */
+    private Shape image(int i, String role, String layout) {
+      Shape s = in.get(i).shape();
+      if (s.rank() != 4) {
+        throw fail(role + " must be " + layout + " (rank 4), got " + s);
+      }
+      return s;
+    }
+
+    /** Operand {@code i} as a convolution weight: rank 4 and concrete. */
+    private Shape weight(int i) {
+      Shape s = in.get(i).shape();
+      if (s.rank() != 4 || s.isBatched()) {
+        throw fail("weight must be a concrete [O, C/groups, KH, KW], got " + s);
+      }
+      return s;
+    }
+
+    private void entries(String name, List<Integer> values, int count, String layout, int min) {
+      if (values.size() != count) {
+        throw fail(name + " must have " + count + " entries " + layout + ", got " + values);
+      }
+      for (int v : values) {
+        if (v < min) {
+          throw fail(name + (min == 0 ? " must be non-negative" : " must be >= " + min) + ", got " + values);
+        }
+      }
+    }
+
+    private void convAttributes(List<Integer> strides, List<Integer> padding, List<Integer> dilations, int groups) {
+      entries("strides", strides, 2, "[sh, sw]", 1);
+      entries("padding", padding, 4, "[top, bottom, left, right]", 0);
+      entries("dilations", dilations, 2, "[dh, dw]", 1);
+      if (groups < 1) {
+        throw fail("groups must be at least 1, got " + groups);
+      }
+    }
+
+    private void divisibleByGroups(String what, int channels, int groups) {
+      if (channels % groups != 0) {
+        throw fail(what + " " + channels + " are not divisible by groups " + groups);
+      }
+    }
+
+    /**
+     * The number of window positions along one spatial axis, {@code (size + before + after -
+     * dilation·(kernel-1) - 1) / stride + 1} (floor), or an error if the dilated kernel does not fit.
+     */
+    private int windows(String axis, int size, int before, int after, int kernel, int stride, int dilation) {
+      long padded = (long) size + before + after;
+      long span = (long) dilation * (kernel - 1) + 1;
+      if (span > padded) {
+        String dilated = dilation == 1 ? "" : " (dilated " + span + ")";
+        throw fail("kernel " + kernel + dilated + " is larger than the padded input " + axis + " " + padded);
+      }
+      return dimension((padded - span) / stride + 1, axis.equals("height") ? 2 : 3);
+    }
+
+    /** The spatial output size {@code [OH, OW]} of a convolution or pooling window over {@code size}. */
+    private int[] outputSize(
+        int height, int width, List<Integer> kernel, List<Integer> strides, List<Integer> padding,
+        List<Integer> dilations) {
+      return new int[] {
+        windows("height", height, padding.get(0), padding.get(1), kernel.get(0), strides.get(0), dilations.get(0)),
+        windows("width", width, padding.get(2), padding.get(3), kernel.get(1), strides.get(1), dilations.get(1))
+      };
+    }
+
+    private TensorType conv2d(Op.Conv2d c) {
+      arity(2);
+      TensorType x = floating(0);
+      floating(1);
+      sameDType(0, 1);
+      Shape xs = image(0, "input", "[N, C, H, W]");
+      Shape ws = weight(1);
+      convAttributes(c.strides(), c.padding(), c.dilations(), c.groups());
+      int channels = xs.dim(1);
+      divisibleByGroups("input channels", channels, c.groups());
+      divisibleByGroups("output channels", ws.dim(0), c.groups());
+      if (ws.dim(1) != channels / c.groups()) {
+        throw fail("weight in-channels " + ws.dim(1) + " do not match input channels " + channels + " / groups "
+            + c.groups() + " = " + channels / c.groups());
+      }
+      int[] out = outputSize(xs.dim(2), xs.dim(3), List.of(ws.dim(2), ws.dim(3)), c.strides(), c.padding(),
+          c.dilations());
+      return x.withShape(Shape.of(xs.dim(0), ws.dim(0), out[0], out[1]));
+    }
+
+    private TensorType conv2dBackwardInput(Op.Conv2dBackwardInput c) {
+      arity(2);
+      TensorType g = floating(0);
+      floating(1);
+      sameDType(0, 1);
+      Shape gs = image(0, "the cotangent", "[N, O, OH, OW]");
+      Shape ws = weight(1);
+      convAttributes(c.strides(), c.padding(), c.dilations(), c.groups());
+      entries("input size", c.inputSize(), 2, "[H, W]", 1);
+      divisibleByGroups("output channels", ws.dim(0), c.groups());
+      if (gs.dim(1) != ws.dim(0)) {
+        throw fail("the cotangent has " + gs.dim(1) + " channels, the weight " + ws.dim(0) + " output channels");
+      }
+      int[] out = outputSize(c.inputSize().get(0), c.inputSize().get(1), List.of(ws.dim(2), ws.dim(3)), c.strides(),
+          c.padding(), c.dilations());
+      if (out[0] != gs.dim(2) || out[1] != gs.dim(3)) {
+        throw fail("input size " + c.inputSize() + " gives a " + out[0] + "x" + out[1] + " output, but the cotangent is "
+            + gs);
+      }
+      return g.withShape(Shape.of(gs.dim(0), ws.dim(1) * c.groups(), c.inputSize().get(0), c.inputSize().get(1)));
+    }
+
+    private TensorType conv2dBackwardFilter(Op.Conv2dBackwardFilter c) {
+      arity(2);
+      TensorType x = floating(0);
+      floating(1);
+      sameDType(0, 1);
+      Shape xs = image(0, "input", "[N, C, H, W]");
+      Shape gs = image(1, "the cotangent", "[N, O, OH, OW]");
+      convAttributes(c.strides(), c.padding(), c.dilations(), c.groups());
+      entries("kernel size", c.kernelSize(), 2, "[KH, KW]", 1);
+      if (xs.dim(0) != gs.dim(0)) {
+        throw fail("the input and the cotangent have different batch sizes " + Shape.dimText(xs.dim(0)) + " and "
+            + Shape.dimText(gs.dim(0)));
+      }
+      divisibleByGroups("input channels", xs.dim(1), c.groups());
+      divisibleByGroups("output channels", gs.dim(1), c.groups());
+      int[] out = outputSize(xs.dim(2), xs.dim(3), c.kernelSize(), c.strides(), c.padding(), c.dilations());
+      if (out[0] != gs.dim(2) || out[1] != gs.dim(3)) {
+        throw fail("kernel size " + c.kernelSize() + " gives a " + out[0] + "x" + out[1]
+            + " output, but the cotangent is " + gs);
+      }
+      return x.withShape(
+          Shape.of(gs.dim(1), xs.dim(1) / c.groups(), c.kernelSize().get(0), c.kernelSize().get(1)));
+    }
+
+    /** Checks pooling attributes: PyTorch's rule that padding is at most half the kernel on each side. */
+    private void poolAttributes(List<Integer> kernel, List<Integer> strides, List<Integer> padding) {
+      entries("kernel", kernel, 2, "[kh, kw]", 1);
+      entries("strides", strides, 2, "[sh, sw]", 1);
+      entries("padding", padding, 4, "[top, bottom, left, right]", 0);
+      String[] sides = {"top", "bottom", "left", "right"};
+      for (int i = 0; i < 4; i++) {
+        int k = kernel.get(i / 2);
+        if (padding.get(i) > k / 2) {
+          throw fail("padding " + padding.get(i) + " (" + sides[i] + ") is more than half the kernel "
+              + (i < 2 ? "height " : "width ") + k);
+        }
+      }
+    }
+
+    /** The shape of operand 0 pooled: {@code [N, C, OH, OW]}. */
+    private Shape pooled(List<Integer> kernel, List<Integer> strides, List<Integer> padding) {
+      Shape xs = image(0, "input", "[N, C, H, W]");
+      poolAttributes(kernel, strides, padding);
+      int[] out = outputSize(xs.dim(2), xs.dim(3), kernel, strides, padding, List.of(1, 1));
+      return Shape.of(xs.dim(0), xs.dim(1), out[0], out[1]);
+    }
+
+    private TensorType avgPool2dBackward(Op.AvgPool2dBackward p) {
+      arity(1);
+      TensorType g = floating(0);
+      Shape gs = image(0, "the cotangent", "[N, C, OH, OW]");
+      poolAttributes(p.kernel(), p.strides(), p.padding());
+      entries("input size", p.inputSize(), 2, "[H, W]", 1);
+      int[] out = outputSize(p.inputSize().get(0), p.inputSize().get(1), p.kernel(), p.strides(), p.padding(),
+          List.of(1, 1));
+      if (out[0] != gs.dim(2) || out[1] != gs.dim(3)) {
+        throw fail("input size " + p.inputSize() + " pools to " + out[0] + "x" + out[1] + ", but the cotangent is " + gs);
+      }
+      return g.withShape(Shape.of(gs.dim(0), gs.dim(1), p.inputSize().get(0), p.inputSize().get(1)));
+    }
+
+    private void epsilon(double eps) {
+      if (!(eps >= 0 && Double.isFinite(eps))) {
+        throw fail("eps must be non-negative and finite, got " + eps);
+      }
+    }
+
+    /** Operand 0 of a batch norm: floating, {@code [N, C]} or {@code [N, C, H, W]}. */
+    private TensorType batchNormInput(double eps) {
+      TensorType x = floating(0);
+      if (x.rank() != 2 && x.rank() != 4) {
+        throw fail("input must be [N, C] or [N, C, H, W], got " + x.shape());
+      }
+      epsilon(eps);
+      return x;
+    }
+
+    /** Operand {@code i} must be one value per channel of {@code x}, in its dtype. */
+    private void channelVector(int i, String role, TensorType x) {
+      TensorType expected = new TensorType(x.dtype(), Shape.of(x.shape().dim(1)));
+      if (!in.get(i).equals(expected)) {
+        throw fail(role + " must be " + expected + ", got " + in.get(i));
+      }
+    }
+
+    private TensorType layerNorm(Op.LayerNorm ln) {
+      arity(3);
+      TensorType x = floating(0);
+      axis(ln.axis(), x.rank());
+      epsilon(ln.eps());
+      if (ln.axis() == 0 && x.shape().isBatched()) {
+        throw fail("layer norm from axis 0 would normalize across the symbolic batch N; start at axis 1 or later");
+      }
+      int[] dims = x.shape().dims();
+      TensorType expected = new TensorType(x.dtype(), Shape.of(Arrays.copyOfRange(dims, ln.axis(), dims.length)));
+      for (int i = 1; i <= 2; i++) {
+        if (!in.get(i).equals(expected)) {
+          throw fail((i == 1 ? "gamma" : "beta") + " must be " + expected + " (the input's shape from axis " + ln.axis()
+              + "), got " + in.get(i));
+        }
+      }
+      return x;
     }
 
     private static String describe(Shape s, boolean transposed) {

@@ -116,6 +116,24 @@ public final class GraphParser {
     register(m, "pad", (a, t) -> new Op.Pad(a.ints("before"), a.ints("after"), a.real("value")));
     register(m, "concat", (a, t) -> new Op.Concat(a.int32("axis")));
     register(m, "matmul", (a, t) -> new Op.MatMul(a.flag("transpose_a"), a.flag("transpose_b")));
+    register(m, "conv2d",
+        (a, t) -> new Op.Conv2d(a.ints("strides"), a.ints("padding"), a.ints("dilations"), a.int32("groups")));
+    register(m, "conv2d_backward_input", (a, t) -> new Op.Conv2dBackwardInput(
+        a.ints("strides"), a.ints("padding"), a.ints("dilations"), a.int32("groups"), a.ints("input_size")));
+    register(m, "conv2d_backward_filter", (a, t) -> new Op.Conv2dBackwardFilter(
+        a.ints("strides"), a.ints("padding"), a.ints("dilations"), a.int32("groups"), a.ints("kernel_size")));
+    register(m, "max_pool2d", (a, t) -> new Op.MaxPool2d(a.ints("kernel"), a.ints("strides"), a.ints("padding")));
+    register(m, "max_pool2d_backward",
+        (a, t) -> new Op.MaxPool2dBackward(a.ints("kernel"), a.ints("strides"), a.ints("padding")));
+    register(m, "max_pool2d_select",
+        (a, t) -> new Op.MaxPool2dSelect(a.ints("kernel"), a.ints("strides"), a.ints("padding")));
+    register(m, "avg_pool2d", (a, t) -> new Op.AvgPool2d(
+        a.ints("kernel"), a.ints("strides"), a.ints("padding"), a.bool("count_include_pad")));
+    register(m, "avg_pool2d_backward", (a, t) -> new Op.AvgPool2dBackward(
+        a.ints("kernel"), a.ints("strides"), a.ints("padding"), a.bool("count_include_pad"), a.ints("input_size")));
+    register(m, "batch_norm_training", (a, t) -> new Op.BatchNormTraining(a.real("eps")));
+    register(m, "batch_norm_inference", (a, t) -> new Op.BatchNormInference(a.real("eps")));
+    register(m, "layer_norm", (a, t) -> new Op.LayerNorm(a.real("eps"), a.int32("axis")));
     register(m, "one_hot", (a, t) -> new Op.OneHot(a.int32("depth"), a.dtype("dtype")));
     register(m, "softmax", (a, t) -> new Op.Softmax(a.int32("axis")));
     register(m, "log_softmax", (a, t) -> new Op.LogSoftmax(a.int32("axis")));

@@ -82,6 +82,21 @@ public final class GraphPrinter {
       case Op.Pad p -> braces("before=" + ints(p.before()), "after=" + ints(p.after()), "value=" + real(p.value()));
       case Op.Concat c -> braces("axis=" + c.axis());
       case Op.MatMul m -> braces(flag("transpose_a", m.transposeA()), flag("transpose_b", m.transposeB()));
+      case Op.Conv2d c -> braces(convolution(c.strides(), c.padding(), c.dilations(), c.groups()));
+      case Op.Conv2dBackwardInput c ->
+          braces(convolution(c.strides(), c.padding(), c.dilations(), c.groups()), "input_size=" + ints(c.inputSize()));
+      case Op.Conv2dBackwardFilter c ->
+          braces(convolution(c.strides(), c.padding(), c.dilations(), c.groups()), "kernel_size=" + ints(c.kernelSize()));
+      case Op.MaxPool2d p -> braces(pooling(p.kernel(), p.strides(), p.padding()));
+      case Op.MaxPool2dBackward p -> braces(pooling(p.kernel(), p.strides(), p.padding()));
+      case Op.MaxPool2dSelect p -> braces(pooling(p.kernel(), p.strides(), p.padding()));
+      case Op.AvgPool2d p ->
+          braces(pooling(p.kernel(), p.strides(), p.padding()), "count_include_pad=" + p.countIncludePad());
+      case Op.AvgPool2dBackward p -> braces(pooling(p.kernel(), p.strides(), p.padding()),
+          "count_include_pad=" + p.countIncludePad(), "input_size=" + ints(p.inputSize()));
+      case Op.BatchNormTraining bn -> braces("eps=" + real(bn.eps()));
+      case Op.BatchNormInference bn -> braces("eps=" + real(bn.eps()));
+      case Op.LayerNorm ln -> braces("eps=" + real(ln.eps()), "axis=" + ln.axis());
       case Op.OneHot o -> braces("depth=" + o.depth(), "dtype=" + o.dtype().text());
       case Op.Softmax s -> braces("axis=" + s.axis());
       case Op.LogSoftmax s -> braces("axis=" + s.axis());
@@ -90,6 +105,17 @@ public final class GraphPrinter {
       case Op.Dropout d -> braces("p=" + real(d.p()), "seed=" + d.seed(), "key=" + d.key());
       case Op.CustomVjp c -> braces("name=" + word(c.name()));
     };
+  }
+
+  /** The attributes every convolution op shares, in their fixed order. */
+  private static String convolution(List<Integer> strides, List<Integer> padding, List<Integer> dilations, int groups) {
+    return "strides=" + ints(strides) + ", padding=" + ints(padding) + ", dilations=" + ints(dilations) + ", groups="
+        + groups;
+  }
+
+  /** The attributes every pooling op shares, in their fixed order. */
+  private static String pooling(List<Integer> kernel, List<Integer> strides, List<Integer> padding) {
+    return "kernel=" + ints(kernel) + ", strides=" + ints(strides) + ", padding=" + ints(padding);
   }
 
   private static String initializer(Initializer init) {

@@ -49,6 +49,7 @@ final class OpCatalog {
         new Case("reductions", reductions()),
         new Case("shape ops", shapeOps()),
         new Case("classification", classification()),
+        new Case("convolution, pooling and normalization", convolutionPoolingAndNormalization()),
         new Case("randomness", randomness()),
         new Case("custom vjp", customVjp()),
         new Case("no outputs", new GraphBuilder("empty").build()));
@@ -176,6 +177,43 @@ final class OpCatalog {
     out.add(x.matmul(logits, true, false)); // contracts over the batch: [5, 3]
     out.add(w.matmul(w, false, true));
     out.add(w.matmul(w.transpose(), true, true));
+    return b.build(out);
+  }
+
+  private static Graph convolutionPoolingAndNormalization() {
+    GraphBuilder b = new GraphBuilder("cnn");
+    Tensor x = b.input("x", F32, BATCH, 4, 5, 5);
+    Tensor w = b.parameter("w", F32, Initializer.heNormal(), 6, 2, 3, 3);
+    List<Tensor> out = new ArrayList<>();
+    List<Integer> strides = List.of(2, 1);
+    List<Integer> padding = List.of(1, 0, 2, 1);
+    List<Integer> dilations = List.of(1, 2);
+    Tensor y = b.add(new Op.Conv2d(strides, padding, dilations, 2), x, w); // [N,6,2,4]
+    out.add(y);
+    out.add(b.add(new Op.Conv2dBackwardInput(strides, padding, dilations, 2, List.of(5, 5)), y, w));
+    out.add(b.add(new Op.Conv2dBackwardFilter(strides, padding, dilations, 2, List.of(3, 3)), x, y));
+    List<Integer> kernel = List.of(3, 2);
+    List<Integer> poolPadding = List.of(1, 1, 0, 1);
+    Tensor pooled = b.add(new Op.MaxPool2d(kernel, strides, poolPadding), x); // [N,4,3,5]
+    out.add(pooled);
+    out.add(b.add(new Op.MaxPool2dBackward(kernel, strides, poolPadding), x, pooled));
+    out.add(b.add(new Op.MaxPool2dSelect(kernel, strides, poolPadding), x, x));
+    for (boolean countIncludePad : new boolean[] {true, false}) {
+      Tensor mean = b.add(new Op.AvgPool2d(kernel, strides, poolPadding, countIncludePad), x);
+      out.add(b.add(new Op.AvgPool2dBackward(kernel, strides, poolPadding, countIncludePad, List.of(5, 5)), mean));
+    }
+    Tensor gamma = b.parameter("gamma", F32, Initializer.ones(), 4);
+    Tensor beta = b.parameter("beta", F32, Initializer.zeros(), 4);
+    Tensor runningMean = b.state("running_mean", F32, Shape.of(4), Initializer.zeros());
+    Tensor runningVar = b.state("running_var", F32, Shape.of(4), Initializer.ones());
+    out.add(b.add(new Op.BatchNormTraining(1e-5), x, gamma, beta));
+    out.add(b.add(new Op.BatchNormTraining(0.001), b.input("features", F32, BATCH, 4), gamma, beta));
+    out.add(b.add(new Op.BatchNormInference(1e-5), x, gamma, beta, runningMean, runningVar));
+    Tensor rowGamma = b.parameter("row_gamma", F32, Initializer.ones(), 5);
+    out.add(b.add(new Op.LayerNorm(1e-6, 3), x, rowGamma, rowGamma));
+    Tensor table = b.input("table", F64, 2, 3);
+    Tensor tableGamma = b.input("table_gamma", F64, 2, 3);
+    out.add(b.add(new Op.LayerNorm(0.0, 0), table, tableGamma, tableGamma));
     return b.build(out);
   }
 

@@ -9,6 +9,7 @@ import dev.adjoint.ir.Op;
 import dev.adjoint.ir.Shape;
 import dev.adjoint.ir.StateUpdate;
 import dev.adjoint.runtime.Philox;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -85,6 +86,34 @@ public final class ReferenceInterpreter {
     return needed;
   }
 
+  /**
+   * Where a sliding window reads its input: window position {@code i} along the height covers input
+   * rows {@code i·strideHeight - top + k·dilationHeight} for {@code k < kernelHeight}; likewise for
+   * columns. Rows outside the input are padding.
+   */
+  private record Window(
+      int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int top, int left, int dilationHeight,
+      int dilationWidth) {
+
+    static Window convolution(
+        int kernelHeight, int kernelWidth, List<Integer> strides, List<Integer> padding, List<Integer> dilations) {
+      return new Window(kernelHeight, kernelWidth, strides.get(0), strides.get(1), padding.get(0), padding.get(2),
+          dilations.get(0), dilations.get(1));
+    }
+
+    static Window pooling(List<Integer> kernel, List<Integer> strides, List<Integer> padding) {
+      return convolution(kernel.get(0), kernel.get(1), strides, padding, List.of(1, 1));
+    }
+
+    int row(int position, int k) {
+      return position * strideHeight - top + k * dilationHeight;
+    }
+
+    int col(int position, int k) {
+      return position * strideWidth - left + k * dilationWidth;
+    }
+  }
+
   /** A function of one result element: the operand elements broadcasting maps it to, and where. */
   @FunctionalInterface
   private interface ElementFn {
@@ -113,6 +142,19 @@ public final class ReferenceInterpreter {
         case Op.Pad p -> result(pad(p));
         case Op.Concat c -> result(concat(c));
         case Op.MatMul mm -> result(matmul(mm));
+        case Op.Conv2d c -> result(conv2d(c));
+        case Op.Conv2dBackwardInput c -> result(conv2dBackwardInput(c));
+        case Op.Conv2dBackwardFilter c -> result(conv2dBackwardFilter(c));
+        case Op.MaxPool2d p -> result(maxPool2d(Window.pooling(p.kernel(), p.strides(), p.padding())));
+        case Op.MaxPool2dBackward p -> result(maxPool2dBackward(Window.pooling(p.kernel(), p.strides(), p.padding())));
+        case Op.MaxPool2dSelect p -> result(maxPool2dSelect(Window.pooling(p.kernel(), p.strides(), p.padding())));
+        case Op.AvgPool2d p ->
+            result(avgPool2d(Window.pooling(p.kernel(), p.strides(), p.padding()), p.countIncludePad()));
+        case Op.AvgPool2dBackward p ->
+            result(avgPool2dBackward(Window.pooling(p.kernel(), p.strides(), p.padding()), p.countIncludePad()));
+        case Op.BatchNormTraining bn -> result(batchNorm(true, bn.eps()));
+        case Op.BatchNormInference bn -> result(batchNorm(false, bn.eps()));
+        case Op.LayerNorm ln -> result(layerNorm(ln));
         case Op.OneHot o -> result(oneHot(o));
         case Op.Softmax s -> result(softmax(s.axis(), false));
         case Op.LogSoftmax s -> result(softmax(s.axis(), true));
@@ -412,6 +454,276 @@ public final class ReferenceInterpreter {
           total += aElement * bElement;
         }
         out[i] = total;
+      }
+      return out;
+    }
+
+    // ---- convolution and pooling (NCHW) ----
+
+    /**
+     * Cross-correlation: {@code y[n, o, i, j] = Σ x[n, g·Cg + c, row(i, kh), col(j, kw)] · w[o, c, kh,
+     * kw]} over c < Cg (the group's input channels), kh, kw, and positions inside x (the padding is
+     * zeros); g is the group of output channel o.
+     */
+    private double[] conv2d(Op.Conv2d c) {
+      NDArray x = in.get(0);
+      NDArray w = in.get(1);
+      int[] xDims = x.shape().dims();
+      int[] wDims = w.shape().dims();
+      Window window = Window.convolution(wDims[2], wDims[3], c.strides(), c.padding(), c.dilations());
+      int inPerGroup = wDims[1];
+      int outPerGroup = wDims[0] / c.groups();
+      int[] dims = outDims();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < out.length; i++) {
+        int[] at = Index.unravel(i, dims);
+        int group = at[1] / outPerGroup;
+        double total = 0;
+        for (int ci = 0; ci < inPerGroup; ci++) {
+          for (int kh = 0; kh < wDims[2]; kh++) {
+            for (int kw = 0; kw < wDims[3]; kw++) {
+              int row = window.row(at[2], kh);
+              int col = window.col(at[3], kw);
+              if (inside(row, xDims[2]) && inside(col, xDims[3])) {
+                total += x.get(Index.ravel(new int[] {at[0], group * inPerGroup + ci, row, col}, xDims))
+                    * w.get(Index.ravel(new int[] {at[1], ci, kh, kw}, wDims));
+              }
+            }
+          }
+        }
+        out[i] = total;
+      }
+      return out;
+    }
+
+    /** The transpose of {@link #conv2d} in x: each g element scattered back along the products that made it. */
+    private double[] conv2dBackwardInput(Op.Conv2dBackwardInput c) {
+      NDArray g = in.get(0);
+      NDArray w = in.get(1);
+      int[] gDims = g.shape().dims();
+      int[] wDims = w.shape().dims();
+      Window window = Window.convolution(wDims[2], wDims[3], c.strides(), c.padding(), c.dilations());
+      int inPerGroup = wDims[1];
+      int outPerGroup = wDims[0] / c.groups();
+      int[] dims = outDims();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < g.size(); i++) {
+        int[] at = Index.unravel(i, gDims);
+        int group = at[1] / outPerGroup;
+        for (int ci = 0; ci < inPerGroup; ci++) {
+          for (int kh = 0; kh < wDims[2]; kh++) {
+            for (int kw = 0; kw < wDims[3]; kw++) {
+              int row = window.row(at[2], kh);
+              int col = window.col(at[3], kw);
+              if (inside(row, dims[2]) && inside(col, dims[3])) {
+                out[Index.ravel(new int[] {at[0], group * inPerGroup + ci, row, col}, dims)] +=
+                    g.get(i) * w.get(Index.ravel(new int[] {at[1], ci, kh, kw}, wDims));
+              }
+            }
+          }
+        }
+      }
+      return out;
+    }
+
+    /** The transpose of {@link #conv2d} in w: {@code dw[o, c, kh, kw] = Σ_{n, i, j} x[...] · g[n, o, i, j]}. */
+    private double[] conv2dBackwardFilter(Op.Conv2dBackwardFilter c) {
+      NDArray x = in.get(0);
+      NDArray g = in.get(1);
+      int[] xDims = x.shape().dims();
+      int[] gDims = g.shape().dims();
+      int[] dims = outDims();
+      Window window = Window.convolution(dims[2], dims[3], c.strides(), c.padding(), c.dilations());
+      int inPerGroup = dims[1];
+      int outPerGroup = dims[0] / c.groups();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < out.length; i++) {
+        int[] at = Index.unravel(i, dims); // o, c, kh, kw
+        int channel = at[0] / outPerGroup * inPerGroup + at[1];
+        double total = 0;
+        for (int n = 0; n < gDims[0]; n++) {
+          for (int oh = 0; oh < gDims[2]; oh++) {
+            for (int ow = 0; ow < gDims[3]; ow++) {
+              int row = window.row(oh, at[2]);
+              int col = window.col(ow, at[3]);
+              if (inside(row, xDims[2]) && inside(col, xDims[3])) {
+                total += x.get(Index.ravel(new int[] {n, channel, row, col}, xDims))
+                    * g.get(Index.ravel(new int[] {n, at[0], oh, ow}, gDims));
+              }
+            }
+          }
+        }
+        out[i] = total;
+      }
+      return out;
+    }
+
+    /**
+     * The flat positions in x (dims {@code xDims}) that the window at pooled position {@code at}
+     * covers, in row-major window order, leaving out padding.
+     */
+    private static int[] windowPositions(int[] xDims, Window window, int[] at) {
+      List<Integer> positions = new ArrayList<>();
+      for (int kh = 0; kh < window.kernelHeight(); kh++) {
+        for (int kw = 0; kw < window.kernelWidth(); kw++) {
+          int row = window.row(at[2], kh);
+          int col = window.col(at[3], kw);
+          if (inside(row, xDims[2]) && inside(col, xDims[3])) {
+            positions.add(Index.ravel(new int[] {at[0], at[1], row, col}, xDims));
+          }
+        }
+      }
+      return positions.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The flat position in x of the maximum of the window at pooled position {@code at}: its first
+     * largest element in row-major window order, a NaN counting as largest. Padding is never chosen;
+     * the shape rule guarantees that every window covers part of x.
+     */
+    private static int argmax(NDArray x, Window window, int[] at) {
+      int best = -1;
+      for (int p : windowPositions(x.shape().dims(), window, at)) {
+        if (best < 0 || (!Double.isNaN(x.get(best)) && (x.get(p) > x.get(best) || Double.isNaN(x.get(p))))) {
+          best = p;
+        }
+      }
+      return best;
+    }
+
+    private double[] maxPool2d(Window window) {
+      int[] dims = outDims();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = in.get(0).get(argmax(in.get(0), window, Index.unravel(i, dims)));
+      }
+      return out;
+    }
+
+    /** {@code (x, g)}: each g element added at the argmax of its window of x. */
+    private double[] maxPool2dBackward(Window window) {
+      NDArray g = in.get(1);
+      int[] gDims = g.shape().dims();
+      double[] out = new double[in.get(0).size()];
+      for (int i = 0; i < g.size(); i++) {
+        out[argmax(in.get(0), window, Index.unravel(i, gDims))] += g.get(i);
+      }
+      return out;
+    }
+
+    /** {@code (x, c)}: c at the argmax of each window of x. */
+    private double[] maxPool2dSelect(Window window) {
+      int[] dims = outDims();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = in.get(1).get(argmax(in.get(0), window, Index.unravel(i, dims)));
+      }
+      return out;
+    }
+
+    private static double divisor(Window window, int[] positions, boolean countIncludePad) {
+      return countIncludePad ? window.kernelHeight() * window.kernelWidth() : positions.length;
+    }
+
+    private double[] avgPool2d(Window window, boolean countIncludePad) {
+      NDArray x = in.get(0);
+      int[] dims = outDims();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < out.length; i++) {
+        int[] positions = windowPositions(x.shape().dims(), window, Index.unravel(i, dims));
+        double total = 0;
+        for (int p : positions) {
+          total += x.get(p);
+        }
+        out[i] = total / divisor(window, positions, countIncludePad);
+      }
+      return out;
+    }
+
+    /** Each g element shared out over the unpadded positions of its window, as the mean weighs them. */
+    private double[] avgPool2dBackward(Window window, boolean countIncludePad) {
+      NDArray g = in.get(0);
+      int[] gDims = g.shape().dims();
+      int[] dims = outDims();
+      double[] out = new double[Index.size(dims)];
+      for (int i = 0; i < g.size(); i++) {
+        int[] positions = windowPositions(dims, window, Index.unravel(i, gDims));
+        for (int p : positions) {
+          out[p] += g.get(i) / divisor(window, positions, countIncludePad);
+        }
+      }
+      return out;
+    }
+
+    private static boolean inside(int index, int size) {
+      return index >= 0 && index < size;
+    }
+
+    // ---- normalization ----
+
+    /**
+     * {@code (x - mean)/sqrt(var + eps)·gamma + beta} per channel (axis 1): in training with the
+     * batch's mean and biased variance over all other axes, in inference with operands 3 and 4.
+     */
+    private double[] batchNorm(boolean training, double eps) {
+      NDArray x = in.get(0);
+      int[] xDims = x.shape().dims();
+      int channels = xDims[1];
+      int spatial = xDims.length == 4 ? xDims[2] * xDims[3] : 1;
+      int count = xDims[0] * spatial;
+      double[] mean = new double[channels];
+      double[] variance = new double[channels];
+      if (training) {
+        if (count <= 1) {
+          throw fail("batch norm in training mode needs more than one value per channel, got " + count
+              + " for input " + x.shape());
+        }
+        for (int i = 0; i < x.size(); i++) {
+          mean[i / spatial % channels] += x.get(i);
+        }
+        for (int c = 0; c < channels; c++) {
+          mean[c] /= count;
+        }
+        for (int i = 0; i < x.size(); i++) {
+          double d = x.get(i) - mean[i / spatial % channels];
+          variance[i / spatial % channels] += d * d;
+        }
+        for (int c = 0; c < channels; c++) {
+          variance[c] /= count;
+        }
+      } else {
+        mean = in.get(3).toDoubleArray();
+        variance = in.get(4).toDoubleArray();
+      }
+      double[] out = new double[x.size()];
+      for (int i = 0; i < out.length; i++) {
+        int c = i / spatial % channels;
+        out[i] = (x.get(i) - mean[c]) / Math.sqrt(variance[c] + eps) * in.get(1).get(c) + in.get(2).get(c);
+      }
+      return out;
+    }
+
+    /** Normalizes each block of the trailing axes from {@code axis} with its mean and biased variance. */
+    private double[] layerNorm(Op.LayerNorm ln) {
+      NDArray x = in.get(0);
+      int[] xDims = x.shape().dims();
+      int inner = Index.size(Arrays.copyOfRange(xDims, ln.axis(), xDims.length));
+      double[] out = new double[x.size()];
+      for (int start = 0; start < out.length; start += inner) {
+        double total = 0;
+        for (int j = 0; j < inner; j++) {
+          total += x.get(start + j);
+        }
+        double mean = total / inner;
+        double squares = 0;
+        for (int j = 0; j < inner; j++) {
+          double d = x.get(start + j) - mean;
+          squares += d * d;
+        }
+        double variance = squares / inner;
+        for (int j = 0; j < inner; j++) {
+          out[start + j] = (x.get(start + j) - mean) / Math.sqrt(variance + ln.eps()) * in.get(1).get(j) + in.get(2).get(j);
+        }
       }
       return out;
     }
