@@ -23,8 +23,12 @@ import java.util.List;
  *       −Σ t·log_softmax(row)} for probability targets; MEAN divides the sum by {@code size_of} the
  *       batch axis, so it works with a symbolic batch;
  *   <li>dropout draws {@code random_uniform} with the same seed and key, so its mask is identical,
- *       and selects {@code x / (1−p)} or 0.
+ *       and selects {@code x / (1−p)} or 0;
+ *   <li>batch norm (training: the batch's mean and biased variance; inference: the running
+ *       statistics) and layer norm become {@code (x − mean)/sqrt(var + ε)·γ + β}.
  * </ul>
+ *
+ * Convolutions and pooling are primitives and stay.
  *
  * Helper nodes are named after the composite ({@code softmax_1/shift}); the last node keeps the
  * composite's name. A composite reducing over an axis of size 0 is left whole: a maximum over no
@@ -51,6 +55,11 @@ public final class DecomposeComposites implements Pass {
       case Op.LogSoftmax s -> softmax(d, s.axis(), true);
       case Op.SoftmaxCrossEntropy ce -> crossEntropy(d, ce.reduction());
       case Op.Dropout dropout -> dropout(d, dropout);
+      case Op.BatchNormTraining bn -> normalize(d, batchNormAxes(node), bn.eps(), true);
+      case Op.BatchNormInference bn -> normalize(d, batchNormAxes(node), bn.eps(), false);
+      case Op.LayerNorm ln -> normalize(d, trailingAxes(node, ln.axis()), ln.eps(), true);
+      case Op.Conv2d _, Op.Conv2dBackwardInput _, Op.Conv2dBackwardFilter _, Op.MaxPool2d _, Op.MaxPool2dBackward _,
+          Op.MaxPool2dSelect _, Op.AvgPool2d _, Op.AvgPool2dBackward _ -> rewriter.keep(node);
       case Op.Input _, Op.Parameter _, Op.State _, Op.Constant _, Op.Unary _, Op.Binary _, Op.Compare _,
           Op.Select _, Op.Cast _, Op.StopGradient _, Op.Reduce _, Op.SizeOf _, Op.Reshape _, Op.Transpose _,
           Op.Broadcast _, Op.Slice _, Op.Pad _, Op.Concat _, Op.MatMul _, Op.OneHot _, Op.RandomUniform _,
@@ -149,6 +158,70 @@ public final class DecomposeComposites implements Pass {
     Node kept = d.node("kept", new Op.Compare(Op.CompareFn.GE), uniform, threshold);
     Node scaled = d.node("scaled", binary(BinaryFn.DIV), x, d.scalar("keep_probability", x.dtype(), 1 - p));
     return d.result(new Op.Select(), kept, scaled, d.scalar("zero", x.dtype(), 0));
+  }
+
+  /**
+   * {@code (x − mean)/sqrt(var + ε)·γ + β}, with the mean and biased variance of x over {@code
+   * axes} ({@code fromBatch}), or batch norm's running statistics (operands 3 and 4). γ and β (and
+   * the running statistics) are reshaped to broadcast along the axes they do not span.
+   */
+  private static Node normalize(Decomposition d, List<Integer> axes, double eps, boolean fromBatch) {
+    Node x = d.input(0);
+    for (int a : axes) {
+      if (x.shape().dim(a) == 0) {
+        return d.keep();
+      }
+    }
+    boolean batchNorm = !(d.composite().op() instanceof Op.LayerNorm);
+    Shape statShape = keptShape(x.shape(), axes);
+    Node mean;
+    Node variance;
+    Node centered;
+    if (fromBatch) {
+      mean = d.node("mean", new Op.Reduce(ReduceFn.MEAN, axes, true), x);
+      centered = d.node("centered", binary(BinaryFn.SUB), x, mean);
+      Node squares = d.node("squares", binary(BinaryFn.MUL), centered, centered);
+      variance = d.node("variance", new Op.Reduce(ReduceFn.MEAN, axes, true), squares);
+    } else {
+      mean = d.node("mean", new Op.Reshape(statShape), d.input(3));
+      centered = d.node("centered", binary(BinaryFn.SUB), x, mean);
+      variance = d.node("variance", new Op.Reshape(statShape), d.input(4));
+    }
+    Node std = d.node("std", new Op.Unary(Op.UnaryFn.SQRT),
+        d.node("variance_eps", binary(BinaryFn.ADD), variance, d.scalar("eps", x.dtype(), eps)));
+    Node normalized = d.node("normalized", binary(BinaryFn.DIV), centered, std);
+    // Batch norm's γ and β are [C] for axis 1; layer norm's already span the trailing axes.
+    Node gamma = batchNorm ? d.node("gamma", new Op.Reshape(statShape), d.input(1)) : d.input(1);
+    Node beta = batchNorm ? d.node("beta", new Op.Reshape(statShape), d.input(2)) : d.input(2);
+    return d.result(binary(BinaryFn.ADD), d.node("scaled", binary(BinaryFn.MUL), normalized, gamma), beta);
+  }
+
+  /** Batch norm reduces over every axis but the channel axis 1. */
+  private static List<Integer> batchNormAxes(Node node) {
+    List<Integer> axes = new java.util.ArrayList<>();
+    for (int a = 0; a < node.shape().rank(); a++) {
+      if (a != 1) {
+        axes.add(a);
+      }
+    }
+    return axes;
+  }
+
+  private static List<Integer> trailingAxes(Node node, int from) {
+    List<Integer> axes = new java.util.ArrayList<>();
+    for (int a = from; a < node.shape().rank(); a++) {
+      axes.add(a);
+    }
+    return axes;
+  }
+
+  /** {@code shape} with each of {@code axes} set to 1. */
+  private static Shape keptShape(Shape shape, List<Integer> axes) {
+    int[] dims = shape.dims();
+    for (int a : axes) {
+      dims[a] = 1;
+    }
+    return Shape.of(dims);
   }
 
   private static Op binary(BinaryFn fn) {

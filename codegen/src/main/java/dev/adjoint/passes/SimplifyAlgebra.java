@@ -44,8 +44,10 @@ public final class SimplifyAlgebra implements Pass {
       case Op.Select _ -> select(node, rewriter);
       case Op.Input _, Op.Parameter _, Op.State _, Op.Constant _, Op.Unary _, Op.Compare _, Op.StopGradient _,
           Op.Reduce _, Op.SizeOf _, Op.Slice _, Op.Pad _, Op.Concat _, Op.MatMul _, Op.OneHot _, Op.Softmax _,
-          Op.LogSoftmax _, Op.SoftmaxCrossEntropy _, Op.RandomUniform _, Op.Dropout _, Op.CustomVjp _ ->
-          rewriter.keep(node);
+          Op.LogSoftmax _, Op.SoftmaxCrossEntropy _, Op.RandomUniform _, Op.Dropout _, Op.CustomVjp _,
+          Op.Conv2d _, Op.Conv2dBackwardInput _, Op.Conv2dBackwardFilter _, Op.MaxPool2d _, Op.MaxPool2dBackward _,
+          Op.MaxPool2dSelect _, Op.AvgPool2d _, Op.AvgPool2dBackward _, Op.BatchNormTraining _,
+          Op.BatchNormInference _, Op.LayerNorm _ -> rewriter.keep(node);
     };
   }
 

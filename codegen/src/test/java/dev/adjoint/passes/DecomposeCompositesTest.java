@@ -215,4 +215,30 @@ class DecomposeCompositesTest {
     Graph g = b.build(x.exp().sum(true, 1).log());
     assertSame(g, pass.run(g));
   }
+  /** Batch norm in both modes and layer norm become mean/variance arithmetic with equal values. */
+  @ParameterizedTest
+  @ValueSource(ints = {2, 4})
+  void normalizationsDecomposeIntoPrimitives(int rank) {
+    GraphBuilder b = new GraphBuilder("norms");
+    int[] dims = rank == 2 ? new int[] {Shape.BATCH, 3} : new int[] {Shape.BATCH, 3, 2, 2};
+    Tensor x = b.input("x", F64, dims);
+    Tensor gamma = b.input("gamma", F64, 3);
+    Tensor beta = b.input("beta", F64, 3);
+    Tensor mean = b.input("mean", F64, 3);
+    Tensor variance = b.input("var", F64, 3);
+    Tensor training = b.add(new Op.BatchNormTraining(1e-5), x, gamma, beta);
+    Tensor inference = b.add(new Op.BatchNormInference(1e-3), x, gamma, beta, mean, variance);
+    int axis = rank - 1;
+    Tensor lnGamma = b.input("ln_gamma", F64, rank == 2 ? new int[] {3} : new int[] {2});
+    Tensor layer = b.add(new Op.LayerNorm(1e-5, axis), x, lnGamma, lnGamma);
+    Graph before = b.build(training, inference, layer);
+    Graph after = new DecomposeComposites().run(before);
+    for (Class<? extends Op> composite : List.of(Op.BatchNormTraining.class, Op.BatchNormInference.class,
+        Op.LayerNorm.class)) {
+      assertEquals(0, Semantics.count(after, composite), composite.getSimpleName() + " decomposed");
+    }
+    Map<String, NDArray> feeds = new java.util.HashMap<>(Semantics.randomFeeds(before, 5, 3, Map.of()));
+    feeds.put("var", NDArray.of(F64, new int[] {3}, 0.5, 1.5, 2.5));
+    Semantics.assertSameOutputs(before, after, feeds, 1e-12);
+  }
 }
