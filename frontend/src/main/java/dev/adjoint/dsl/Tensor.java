@@ -449,6 +449,85 @@ public final class Tensor {
     return op(new Op.Dropout(p, builder.seed(), builder.nextKey()), builder.step());
   }
 
+  // ---- convolution, pooling and normalization (NCHW) ----
+
+  /**
+   * 2-D convolution (cross-correlation) of this {@code [N, C, H, W]} tensor with {@code w [O,
+   * C/groups, KH, KW]}: {@code [N, O, OH, OW]}. "Same" padding is resolved here from H, W and the
+   * window.
+   */
+  public Tensor conv2d(Tensor w, Conv2dOptions options) {
+    int[] strides = {options.strideHeight(), options.strideWidth()};
+    int[] dilations = {options.dilationHeight(), options.dilationWidth()};
+    // A weight of the wrong rank is reported by the shape rule; the kernel only sizes "same" padding.
+    int[] kernel = w.rank() == 4 ? new int[] {w.shape().dim(2), w.shape().dim(3)} : new int[] {1, 1};
+    List<Integer> padding = options.padding().resolve(shape(), kernel, strides, dilations);
+    return op(new Op.Conv2d(ints(strides), padding, ints(dilations), options.groups()), w);
+  }
+
+  /** {@link #conv2d(Tensor, Conv2dOptions)} with one stride for both axes, no dilation, one group. */
+  public Tensor conv2d(Tensor w, int stride, Padding padding) {
+    return conv2d(w, Conv2dOptions.defaults().withStride(stride).withPadding(padding));
+  }
+
+  /** Max over each {@code kernel×kernel} window, without padding. */
+  public Tensor maxPool2d(int kernel, int stride) {
+    return maxPool2d(kernel, stride, Padding.valid());
+  }
+
+  /** Max over each {@code kernel×kernel} window; padding is never chosen (at most half the kernel per side). */
+  public Tensor maxPool2d(int kernel, int stride, Padding padding) {
+    return op(new Op.MaxPool2d(List.of(kernel, kernel), List.of(stride, stride), poolPadding(kernel, stride, padding)));
+  }
+
+  /** Mean over each {@code kernel×kernel} window, without padding. */
+  public Tensor avgPool2d(int kernel, int stride) {
+    return avgPool2d(kernel, stride, Padding.valid(), true);
+  }
+
+  /**
+   * Mean over each {@code kernel×kernel} window; {@code countIncludePad} divides by {@code
+   * kernel²}, else by the number of unpadded positions in the window.
+   */
+  public Tensor avgPool2d(int kernel, int stride, Padding padding, boolean countIncludePad) {
+    return op(new Op.AvgPool2d(List.of(kernel, kernel), List.of(stride, stride), poolPadding(kernel, stride, padding),
+        countIncludePad));
+  }
+
+  /** The mean over H and W: {@code [N, C, H, W] -> [N, C]}. */
+  public Tensor globalAvgPool() {
+    return mean(2, 3);
+  }
+
+  /**
+   * Batch norm with this batch's statistics (biased variance), per channel (axis 1) of an {@code [N,
+   * C]} or {@code [N, C, H, W]} tensor: {@code (x - mean)/sqrt(var + eps)·gamma + beta}.
+   */
+  public Tensor batchNormTraining(Tensor gamma, Tensor beta, double eps) {
+    return op(new Op.BatchNormTraining(eps), gamma, beta);
+  }
+
+  /** Batch norm with running statistics: {@code (x - mean)/sqrt(variance + eps)·gamma + beta}. */
+  public Tensor batchNormInference(Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
+    return op(new Op.BatchNormInference(eps), gamma, beta, mean, variance);
+  }
+
+  /**
+   * Layer norm over the axes from {@code axis} (negative counts from the end) to the last; gamma and
+   * beta have the shape of those axes.
+   */
+  public Tensor layerNorm(Tensor gamma, Tensor beta, double eps, int axis) {
+    return op(new Op.LayerNorm(eps, normalizeAxis(axis)), gamma, beta);
+  }
+
+  private List<Integer> poolPadding(int kernel, int stride, Padding padding) {
+    return padding.resolve(shape(), new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {1, 1});
+  }
+
+  private static List<Integer> ints(int[] values) {
+    return Arrays.stream(values).boxed().toList();
+  }
+
   // ---- helpers ----
 
   /** Resolves a negative axis against this tensor's rank; an out-of-range axis is left for the
