@@ -2,7 +2,6 @@ package dev.adjoint.cli;
 
 import dev.adjoint.autodiff.Autodiff;
 import dev.adjoint.autodiff.Losses;
-import dev.adjoint.dsl.Dense;
 import dev.adjoint.dsl.GraphBuilder;
 import dev.adjoint.dsl.Tensor;
 import dev.adjoint.ir.DType;
@@ -11,6 +10,7 @@ import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
 import dev.adjoint.ir.Shape;
 import dev.adjoint.ir.Weights;
+import dev.adjoint.nn.Dense;
 import dev.adjoint.reference.ReferenceInterpreter;
 import dev.adjoint.testing.GradientCheck;
 import dev.adjoint.text.GraphPrinter;

@@ -3,10 +3,14 @@ package dev.adjoint.tests
 import dev.adjoint.autodiff.Autodiff
 import dev.adjoint.autodiff.Losses
 import dev.adjoint.dsl.GraphBuilder
+import dev.adjoint.dsl.Padding
 import dev.adjoint.ir.DType
 import dev.adjoint.ir.Initializer
 import dev.adjoint.ir.NDArray
 import dev.adjoint.ir.Shape
+import dev.adjoint.nn.BatchNorm
+import dev.adjoint.nn.Conv2d
+import dev.adjoint.nn.Dense
 import dev.adjoint.reference.ReferenceInterpreter
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
@@ -55,5 +59,18 @@ class KotlinUsageTest {
         "m" to NDArray.of(DType.F64, intArrayOf(2, 3), 0.0, 0.0, 0.0, 2.0, 4.0, -6.0)))[0]
     assertEquals(Shape.of(3), out.shape())
     assertEquals(listOf(-2.0, -3.0, 2.0), out.toDoubleArray().toList())
+  }
+
+  @Test
+  fun `layers are called like functions`() {
+    val b = GraphBuilder("cnn").training(false)
+    val images = b.input("images", DType.F64, Shape.BATCH, 1, 6, 6)
+    val conv = Conv2d.of(1, 4, 3).padding(Padding.same()).build(b, "conv", DType.F64)
+    val bn = BatchNorm.create(b, "bn", DType.F64, 4)
+    val head = Dense.xavier(b, "head", DType.F64, 4, 2)
+    val logits = head(bn(conv(images)).relu().maxPool2d(2, 2).globalAvgPool())
+    assertEquals("f64[N,2]", logits.type().toString())
+    assertEquals(listOf("conv/w", "conv/b", "bn/gamma", "bn/beta", "head/w", "head/b"),
+        b.build(logits).parameters().map { it.name() })
   }
 }

@@ -1,5 +1,7 @@
-package dev.adjoint.dsl;
+package dev.adjoint.nn;
 
+import dev.adjoint.dsl.GraphBuilder;
+import dev.adjoint.dsl.Tensor;
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.DType;
 import dev.adjoint.ir.Initializer;
