@@ -10,7 +10,8 @@ public final class Main {
       Usage: adjoint <command> [args]
 
       Commands:
-        demo [args]    build a small model, differentiate it and run it
+        demo [args]    build a small model, differentiate it, train it and check its gradients
+        fold           print a small ResNet's IR before and after folding batch norm into its convolutions
         help           show this message
       """;
 
@@ -22,6 +23,7 @@ public final class Main {
     try {
       switch (command) {
         case "demo" -> Demo.run(rest);
+        case "fold" -> FoldDemo.run(rest);
         default -> {
           if (!command.equals("help")) {
             System.err.println("adjoint: unknown command '" + command + "'");
