@@ -62,7 +62,8 @@ public final class VjpRules {
           () -> b.add(new Op.Conv2dBackwardInput(c.strides(), c.padding(), c.dilations(), c.groups(),
               spatialSize(x.get(0))), x.get(1), g),
           () -> b.add(new Op.Conv2d(c.strides(), c.padding(), c.dilations(), c.groups()), x.get(0), g));
-      // The argmax is piecewise constant in x, so no cotangent flows into x past the forward op.
+      // The backward and select ops are linear in their second operand and depend on x only through
+      // the argmax, which is piecewise constant: no cotangent flows into their x.
       case Op.MaxPool2d p ->
           rules(() -> b.add(new Op.MaxPool2dBackward(p.kernel(), p.strides(), p.padding()), x.get(0), g));
       case Op.MaxPool2dBackward p ->
@@ -239,11 +240,12 @@ public final class VjpRules {
     return List.of(image.shape().dim(2), image.shape().dim(3));
   }
 
+  /** {@code t} summed over {@code axes}, or itself for none ({@code sum()} with no axes sums all). */
   private static Tensor sumOver(Tensor t, int[] axes) {
     return axes.length == 0 ? t : t.sum(axes);
   }
 
-  /** A supplier that builds its tensor on first use and then returns the same one. */
+  /** A supplier that builds its value on first use and returns that same value after, so rules share subgraphs. */
   private static <T> Supplier<T> once(Supplier<T> build) {
     return new Supplier<>() {
       private @Nullable T value;

@@ -534,26 +534,28 @@ public final class ShapeRules {
     }
 
     /**
-     * The number of window positions along one spatial axis, {@code (size + before + after -
-     * dilation·(kernel-1) - 1) / stride + 1} (floor), or an error if the dilated kernel does not fit.
+     * The number of window positions along spatial axis {@code axis} (2: height, 3: width), {@code
+     * (size + before + after - dilation·(kernel-1) - 1) / stride + 1} (floor), or an error if the
+     * dilated kernel does not fit.
      */
-    private int windows(String axis, int size, int before, int after, int kernel, int stride, int dilation) {
+    private int windows(int axis, int size, int before, int after, int kernel, int stride, int dilation) {
       long padded = (long) size + before + after;
       long span = (long) dilation * (kernel - 1) + 1;
       if (span > padded) {
         String dilated = dilation == 1 ? "" : " (dilated " + span + ")";
-        throw fail("kernel " + kernel + dilated + " is larger than the padded input " + axis + " " + padded);
+        throw fail("kernel " + kernel + dilated + " is larger than the padded input " + (axis == 2 ? "height" : "width")
+            + " " + padded);
       }
-      return dimension((padded - span) / stride + 1, axis.equals("height") ? 2 : 3);
+      return dimension((padded - span) / stride + 1, axis);
     }
 
-    /** The spatial output size {@code [OH, OW]} of a convolution or pooling window over {@code size}. */
+    /** The spatial output size {@code [OH, OW]} of a convolution or pooling window over {@code height × width}. */
     private int[] outputSize(
         int height, int width, List<Integer> kernel, List<Integer> strides, List<Integer> padding,
         List<Integer> dilations) {
       return new int[] {
-        windows("height", height, padding.get(0), padding.get(1), kernel.get(0), strides.get(0), dilations.get(0)),
-        windows("width", width, padding.get(2), padding.get(3), kernel.get(1), strides.get(1), dilations.get(1))
+        windows(2, height, padding.get(0), padding.get(1), kernel.get(0), strides.get(0), dilations.get(0)),
+        windows(3, width, padding.get(2), padding.get(3), kernel.get(1), strides.get(1), dilations.get(1))
       };
     }
 
@@ -593,8 +595,8 @@ public final class ShapeRules {
       int[] out = outputSize(c.inputSize().get(0), c.inputSize().get(1), List.of(ws.dim(2), ws.dim(3)), c.strides(),
           c.padding(), c.dilations());
       if (out[0] != gs.dim(2) || out[1] != gs.dim(3)) {
-        throw fail("input size " + c.inputSize() + " gives a " + out[0] + "x" + out[1] + " output, but the cotangent is "
-            + gs);
+        throw fail("input size " + c.inputSize() + " gives a " + out[0] + "x" + out[1]
+            + " output, but the cotangent is " + gs);
       }
       return g.withShape(Shape.of(gs.dim(0), ws.dim(1) * c.groups(), c.inputSize().get(0), c.inputSize().get(1)));
     }
@@ -655,7 +657,8 @@ public final class ShapeRules {
       int[] out = outputSize(p.inputSize().get(0), p.inputSize().get(1), p.kernel(), p.strides(), p.padding(),
           List.of(1, 1));
       if (out[0] != gs.dim(2) || out[1] != gs.dim(3)) {
-        throw fail("input size " + p.inputSize() + " pools to " + out[0] + "x" + out[1] + ", but the cotangent is " + gs);
+        throw fail("input size " + p.inputSize() + " pools to " + out[0] + "x" + out[1] + ", but the cotangent is "
+            + gs);
       }
       return g.withShape(Shape.of(gs.dim(0), gs.dim(1), p.inputSize().get(0), p.inputSize().get(1)));
     }

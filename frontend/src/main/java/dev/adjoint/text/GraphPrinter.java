@@ -83,10 +83,10 @@ public final class GraphPrinter {
       case Op.Concat c -> braces("axis=" + c.axis());
       case Op.MatMul m -> braces(flag("transpose_a", m.transposeA()), flag("transpose_b", m.transposeB()));
       case Op.Conv2d c -> braces(convolution(c.strides(), c.padding(), c.dilations(), c.groups()));
-      case Op.Conv2dBackwardInput c ->
-          braces(convolution(c.strides(), c.padding(), c.dilations(), c.groups()), "input_size=" + ints(c.inputSize()));
-      case Op.Conv2dBackwardFilter c ->
-          braces(convolution(c.strides(), c.padding(), c.dilations(), c.groups()), "kernel_size=" + ints(c.kernelSize()));
+      case Op.Conv2dBackwardInput c -> braces(
+          convolution(c.strides(), c.padding(), c.dilations(), c.groups()), "input_size=" + ints(c.inputSize()));
+      case Op.Conv2dBackwardFilter c -> braces(
+          convolution(c.strides(), c.padding(), c.dilations(), c.groups()), "kernel_size=" + ints(c.kernelSize()));
       case Op.MaxPool2d p -> braces(pooling(p.kernel(), p.strides(), p.padding()));
       case Op.MaxPool2dBackward p -> braces(pooling(p.kernel(), p.strides(), p.padding()));
       case Op.MaxPool2dSelect p -> braces(pooling(p.kernel(), p.strides(), p.padding()));

@@ -721,8 +721,9 @@ public final class ReferenceInterpreter {
           squares += d * d;
         }
         double variance = squares / inner;
+        double invstd = 1 / Math.sqrt(variance + ln.eps());
         for (int j = 0; j < inner; j++) {
-          out[start + j] = (x.get(start + j) - mean) / Math.sqrt(variance + ln.eps()) * in.get(1).get(j) + in.get(2).get(j);
+          out[start + j] = (x.get(start + j) - mean) * invstd * in.get(1).get(j) + in.get(2).get(j);
         }
       }
       return out;

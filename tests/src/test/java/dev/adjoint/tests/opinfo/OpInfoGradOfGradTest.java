@@ -33,7 +33,14 @@ class OpInfoGradOfGradTest {
       "matmul(transpose_a)", "matmul(transpose_b)", "matmul(transpose_a, transpose_b)", "softmax(axis 0)",
       "log_softmax(axis 0)", "expm1", "log", "log1p", "sqrt", "reciprocal", "erf", "div", "pow", "mul",
       "reduce_mean(last axis)", "softmax_cross_entropy(mean, integer labels)",
-      "softmax_cross_entropy(none, probability targets)", "dropout(p=0.3)", "custom_vjp(tanh)");
+      "softmax_cross_entropy(none, probability targets)", "dropout(p=0.3)", "custom_vjp(tanh)",
+      "conv2d(stride 2, asymmetric padding)", "conv2d(groups 2, stride [2, 1])", "conv2d(dilation 2, padding 1)",
+      "conv2d_backward_input(stride 2, asymmetric padding)", "conv2d_backward_input(depthwise, 3 channels)",
+      "conv2d_backward_filter(stride 2, asymmetric padding)", "conv2d_backward_filter(groups 2, stride [2, 1])",
+      "max_pool2d(3x2, stride [2, 1], asymmetric padding)", "max_pool2d_backward(3x3, stride 1, padding 1)",
+      "avg_pool2d(3x2, stride [2, 1], asymmetric padding, exclude padding)",
+      "avg_pool2d_backward(3x3, stride 1, padding 1, exclude padding)", "batch_norm_training", "batch_norm_inference",
+      "layer_norm(last axis)", "layer_norm(axis 1)");
   private static final int TRIES = 20;
   private static final String COTANGENT = "cotangent";
 

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
@@ -114,6 +115,9 @@ final class OpInfos {
         rows.add(matmul(transposeA, transposeB));
       }
     }
+    rows.addAll(convolutions());
+    rows.addAll(poolings());
+    rows.addAll(normalizations());
     rows.add(oneHot());
     for (boolean log : new boolean[] {false, true}) {
       rows.add(softmax(log, "last axis", rank -> rank - 1, List.of(f(2, 3), f(4), f(N, 3), f(2, 1, 3), f(1, 4))));
@@ -743,6 +747,446 @@ final class OpInfos {
     d[d.length - 2] = logical[d.length - 1];
     d[d.length - 1] = logical[d.length - 2];
     return d.length == 2 && logical[0] == N ? null : d;
+  }
+
+  // ---- convolution, pooling and normalization (NCHW) ----
+
+  /** The eps of the normalization rows: the default, small enough that variances matter. */
+  private static final double EPS = 1e-5;
+
+  /**
+   * One convolution setting and the {@code (input, weight)} types it is tried on; the backward rows
+   * derive their operand types from the same pairs.
+   */
+  private record Convolution(String label, List<Integer> strides, List<Integer> padding, List<Integer> dilations,
+      int groups, List<List<TensorType>> samples) {
+
+    ReferenceMath.Window window(int kernelHeight, int kernelWidth) {
+      return ReferenceMath.Window.of(List.of(kernelHeight, kernelWidth), strides, padding, dilations);
+    }
+
+    /** The forward output type of input {@code x} under weight {@code w}. */
+    TensorType output(TensorType x, TensorType w) {
+      Shape xs = x.shape();
+      Shape ws = w.shape();
+      ReferenceMath.Window window = window(ws.dim(2), ws.dim(3));
+      return f(xs.dim(0), ws.dim(0), window.outputs(0, xs.dim(2)), window.outputs(1, xs.dim(3)));
+    }
+  }
+
+  /** The convolution settings; a method, not a constant, because {@link #ROWS} is built first. */
+  private static List<Convolution> convolutionSettings() {
+    return List.of(
+      new Convolution("stride 1, no padding", List.of(1, 1), List.of(0, 0, 0, 0), List.of(1, 1), 1, List.of(
+          List.of(f(1, 3, 4, 4), f(2, 3, 3, 3)), List.of(f(N, 2, 3, 3), f(3, 2, 1, 1)),
+          List.of(f(2, 1, 4, 5), f(2, 1, 2, 3)))),
+      new Convolution("stride 2, asymmetric padding", List.of(2, 2), List.of(1, 0, 0, 2), List.of(1, 1), 1, List.of(
+          List.of(f(2, 2, 5, 5), f(2, 2, 3, 3)), List.of(f(N, 1, 4, 5), f(2, 1, 2, 2)),
+          List.of(f(1, 2, 4, 4), f(3, 2, 1, 1)))),
+      new Convolution("dilation 2, padding 1", List.of(1, 1), List.of(1, 1, 1, 1), List.of(2, 2), 1, List.of(
+          List.of(f(1, 2, 5, 5), f(2, 2, 2, 2)), List.of(f(N, 1, 4, 5), f(1, 1, 3, 2)))),
+      new Convolution("groups 2, stride [2, 1]", List.of(2, 1), List.of(1, 1, 0, 1), List.of(1, 1), 2, List.of(
+          List.of(f(2, 4, 4, 4), f(4, 2, 3, 3)), List.of(f(N, 2, 3, 3), f(2, 1, 2, 2)),
+          List.of(f(1, 4, 3, 3), f(6, 2, 1, 1)))),
+      new Convolution("depthwise, 3 channels", List.of(1, 1), List.of(1, 1, 1, 1), List.of(1, 1), 3, List.of(
+          List.of(f(2, 3, 4, 4), f(3, 1, 3, 3)), List.of(f(N, 3, 3, 3), f(6, 1, 2, 2)))));
+  }
+
+  private static List<OpInfo> convolutions() {
+    List<OpInfo> rows = new ArrayList<>();
+    List<Convolution> settings = convolutionSettings();
+    for (Convolution c : settings) {
+      // The first setting's rows carry the error inputs.
+      boolean first = c == settings.getFirst();
+      rows.add(conv2d(c, first));
+      rows.add(conv2dBackwardInput(c, first));
+      rows.add(conv2dBackwardFilter(c, first));
+    }
+    return rows;
+  }
+
+  /** Builds a conv2d node with these attributes. */
+  private static NodeBuilder conv(List<Integer> strides, List<Integer> padding, List<Integer> dilations, int groups) {
+    return op(new Op.Conv2d(strides, padding, dilations, groups));
+  }
+
+  private static OpInfo conv2d(Convolution c, boolean withErrors) {
+    OpInfo.Builder r = row("conv2d(" + c.label() + ")", conv(c.strides(), c.padding(), c.dilations(), c.groups()))
+        .operand("x", InputDomain.REAL)
+        .operand("w", InputDomain.REAL)
+        // Commons Math products of im2col patches; ConvolutionReferenceTest checks them against direct loops.
+        .reference((xs, _) -> ReferenceMath.conv2dIm2col(xs.get(0), xs.get(1),
+            c.window(xs.get(1).shape().dim(2), xs.get(1).shape().dim(3)), c.groups()))
+        .error("expects 2 operands, got 1", f(1, 1, 3, 3));
+    c.samples().forEach(types -> r.sample(types.toArray(TensorType[]::new)));
+    if (withErrors) {
+      List<Integer> one = List.of(1, 1);
+      List<Integer> none = List.of(0, 0, 0, 0);
+      r.error("input channels 6 are not divisible by groups 4", conv(one, none, one, 4), f(2, 6, 5, 5), f(4, 2, 3, 3))
+          .error("output channels 6 are not divisible by groups 4", conv(one, none, one, 4), f(2, 8, 5, 5), f(6, 2, 3, 3))
+          .error("weight in-channels 2 do not match input channels 6 / groups 2 = 3", conv(one, none, one, 2),
+              f(2, 6, 5, 5), f(4, 2, 3, 3))
+          .error("weight in-channels 3 do not match input channels 2 / groups 1 = 2", f(N, 2, 5, 5), f(4, 3, 3, 3))
+          .error("kernel 5 (dilated 9) is larger than the padded input height 6",
+              conv(one, List.of(1, 1, 0, 0), List.of(2, 1), 1), f(1, 1, 4, 9), f(1, 1, 5, 1))
+          .error("kernel 3 is larger than the padded input width 2", f(1, 1, 4, 2), f(1, 1, 1, 3))
+          .error("strides must be >= 1, got [0, 1]", conv(List.of(0, 1), none, one, 1), f(1, 1, 3, 3), f(1, 1, 1, 1))
+          .error("dilations must be >= 1, got [1, 0]", conv(one, none, List.of(1, 0), 1), f(1, 1, 3, 3), f(1, 1, 1, 1))
+          .error("padding must be non-negative, got [0, -1, 0, 0]", conv(one, List.of(0, -1, 0, 0), one, 1),
+              f(1, 1, 3, 3), f(1, 1, 1, 1))
+          .error("groups must be at least 1, got 0", conv(one, none, one, 0), f(1, 1, 3, 3), f(1, 1, 1, 1))
+          .error("strides must have 2 entries [sh, sw], got [1]", conv(List.of(1), none, one, 1),
+              f(1, 1, 3, 3), f(1, 1, 1, 1))
+          .error("padding must have 4 entries [top, bottom, left, right], got [1, 1]", conv(one, one, one, 1),
+              f(1, 1, 3, 3), f(1, 1, 1, 1))
+          .error("input must be [N, C, H, W] (rank 4), got [3,4,4]", f(3, 4, 4), f(1, 3, 1, 1))
+          .error("weight must be a concrete [O, C/groups, KH, KW], got [3,3]", f(1, 1, 4, 4), f(3, 3))
+          .error("weight must be a concrete [O, C/groups, KH, KW], got [N,1,3,3]", f(1, 1, 4, 4), f(N, 1, 3, 3))
+          .error("operands 0 and 1 have different dtypes f64 and f32", f(1, 1, 4, 4),
+              new TensorType(F32, Shape.of(1, 1, 3, 3)))
+          .error("operand 0 must be f32 or f64, got i32", i32(1, 1, 4, 4), f(1, 1, 3, 3));
+    }
+    return r.done();
+  }
+
+  /**
+   * The largest input size along each axis whose convolution has {@code g}'s spatial size: with a
+   * stride above 1 the last rows of such an input are never read, so their cotangent is zero.
+   */
+  private static List<Integer> largestInputSize(Shape g, int[] kernel, List<Integer> strides, List<Integer> padding,
+      List<Integer> dilations) {
+    List<Integer> size = new ArrayList<>();
+    for (int a = 0; a < 2; a++) {
+      int span = dilations.get(a) * (kernel[a] - 1) + 1;
+      int stride = strides.get(a);
+      size.add((g.dim(2 + a) - 1) * stride + span - padding.get(2 * a) - padding.get(2 * a + 1) + stride - 1);
+    }
+    return size;
+  }
+
+  /** The largest kernel along each axis whose convolution of {@code x} has {@code g}'s spatial size. */
+  private static List<Integer> largestKernel(Shape x, Shape g, Convolution c) {
+    List<Integer> kernel = new ArrayList<>();
+    for (int a = 0; a < 2; a++) {
+      int padded = x.dim(2 + a) + c.padding().get(2 * a) + c.padding().get(2 * a + 1);
+      kernel.add((padded - 1 - (g.dim(2 + a) - 1) * c.strides().get(a)) / c.dilations().get(a) + 1);
+    }
+    return kernel;
+  }
+
+  private static OpInfo conv2dBackwardInput(Convolution c, boolean withErrors) {
+    NodeBuilder build = (b, xs, _) -> {
+      Shape w = xs.get(1).shape();
+      List<Integer> inputSize = largestInputSize(xs.get(0).shape(), new int[] {w.dim(2), w.dim(3)}, c.strides(),
+          c.padding(), c.dilations());
+      return b.add(new Op.Conv2dBackwardInput(c.strides(), c.padding(), c.dilations(), c.groups(), inputSize), xs);
+    };
+    OpInfo.Builder r = row("conv2d_backward_input(" + c.label() + ")", build)
+        .operand("g", InputDomain.REAL)
+        .operand("w", InputDomain.REAL)
+        .reference((xs, node) -> {
+          Op.Conv2dBackwardInput op = (Op.Conv2dBackwardInput) node.op();
+          Shape w = xs.get(1).shape();
+          return ReferenceMath.conv2dBackwardInput(xs.get(0), xs.get(1), c.window(w.dim(2), w.dim(3)), c.groups(),
+              ReferenceMath.ints(op.inputSize()));
+        })
+        .error("expects 2 operands, got 3", f(1, 1, 2, 2), f(1, 1, 1, 1), f(1));
+    c.samples().forEach(types -> r.sample(c.output(types.get(0), types.get(1)), types.get(1)));
+    if (withErrors) {
+      List<Integer> one = List.of(1, 1);
+      List<Integer> none = List.of(0, 0, 0, 0);
+      NodeBuilder fiveByFive = backwardInput(one, none, 1, List.of(5, 5));
+      r.error("input size [5, 5] gives a 3x3 output, but the cotangent is [1,2,2,2]", fiveByFive,
+              f(1, 2, 2, 2), f(2, 1, 3, 3))
+          .error("the cotangent has 3 channels, the weight 2 output channels", fiveByFive, f(N, 3, 3, 3), f(2, 1, 3, 3))
+          .error("input size must have 2 entries [H, W], got [5]", backwardInput(one, none, 1, List.of(5)),
+              f(1, 2, 3, 3), f(2, 1, 3, 3))
+          .error("input size must be >= 1, got [0, 5]", backwardInput(one, none, 1, List.of(0, 5)),
+              f(1, 2, 3, 3), f(2, 1, 3, 3))
+          .error("output channels 3 are not divisible by groups 2", backwardInput(one, none, 2, List.of(5, 5)),
+              f(1, 3, 3, 3), f(3, 1, 3, 3))
+          .error("kernel 3 is larger than the padded input height 2", backwardInput(one, none, 1, List.of(2, 5)),
+              f(1, 2, 3, 3), f(2, 1, 3, 3))
+          .error("the cotangent must be [N, O, OH, OW] (rank 4), got [2,2]", fiveByFive, f(2, 2), f(2, 1, 3, 3));
+    }
+    return r.done();
+  }
+
+  private static NodeBuilder backwardInput(List<Integer> strides, List<Integer> padding, int groups,
+      List<Integer> inputSize) {
+    return op(new Op.Conv2dBackwardInput(strides, padding, List.of(1, 1), groups, inputSize));
+  }
+
+  private static OpInfo conv2dBackwardFilter(Convolution c, boolean withErrors) {
+    NodeBuilder build = (b, xs, _) -> b.add(new Op.Conv2dBackwardFilter(c.strides(), c.padding(), c.dilations(),
+        c.groups(), largestKernel(xs.get(0).shape(), xs.get(1).shape(), c)), xs);
+    OpInfo.Builder r = row("conv2d_backward_filter(" + c.label() + ")", build)
+        .operand("x", InputDomain.REAL)
+        .operand("g", InputDomain.REAL)
+        .reference((xs, node) -> {
+          int[] kernel = ReferenceMath.ints(((Op.Conv2dBackwardFilter) node.op()).kernelSize());
+          return ReferenceMath.conv2dBackwardFilter(xs.get(0), xs.get(1), c.window(kernel[0], kernel[1]), c.groups(),
+              kernel);
+        })
+        .error("expects 2 operands, got 1", backwardFilter(1, List.of(3, 3)), f(1, 1, 3, 3));
+    c.samples().forEach(types -> r.sample(types.get(0), c.output(types.get(0), types.get(1))));
+    if (withErrors) {
+      List<Integer> one = List.of(1, 1);
+      List<Integer> none = List.of(0, 0, 0, 0);
+      NodeBuilder threeByThree = backwardFilter(1, List.of(3, 3));
+      r.error("the input and the cotangent have different batch sizes N and 2", threeByThree,
+              f(N, 1, 4, 4), f(2, 1, 2, 2))
+          .error("kernel size [2, 2] gives a 3x3 output, but the cotangent is [1,1,2,2]", backwardFilter(1, List.of(2, 2)),
+              f(1, 1, 4, 4), f(1, 1, 2, 2))
+          .error("input channels 3 are not divisible by groups 2", backwardFilter(2, List.of(3, 3)),
+              f(1, 3, 4, 4), f(1, 2, 2, 2))
+          .error("output channels 3 are not divisible by groups 2", backwardFilter(2, List.of(3, 3)),
+              f(1, 4, 4, 4), f(1, 3, 2, 2))
+          .error("kernel size must have 2 entries [KH, KW], got [3]", backwardFilter(1, List.of(3)),
+              f(1, 1, 4, 4), f(1, 1, 2, 2))
+          .error("dilations must be >= 1, got [0, 1]",
+              op(new Op.Conv2dBackwardFilter(one, none, List.of(0, 1), 1, List.of(3, 3))), f(1, 1, 4, 4), f(1, 1, 2, 2));
+    }
+    return r.done();
+  }
+
+  private static NodeBuilder backwardFilter(int groups, List<Integer> kernelSize) {
+    return op(new Op.Conv2dBackwardFilter(List.of(1, 1), List.of(0, 0, 0, 0), List.of(1, 1), groups, kernelSize));
+  }
+
+  /** One pooling setting and the input types it is tried on. */
+  private record Pooling(String label, List<Integer> kernel, List<Integer> strides, List<Integer> padding,
+      List<TensorType> samples) {
+
+    ReferenceMath.Window window() {
+      return ReferenceMath.Window.of(kernel, strides, padding, List.of(1, 1));
+    }
+
+    TensorType pooled(TensorType x) {
+      Shape s = x.shape();
+      return f(s.dim(0), s.dim(1), window().outputs(0, s.dim(2)), window().outputs(1, s.dim(3)));
+    }
+
+    /** The largest input size that pools to {@code g}'s spatial size. */
+    List<Integer> largestInputSize(Shape g) {
+      return OpInfos.largestInputSize(g, window().kernel(), strides, padding, List.of(1, 1));
+    }
+  }
+
+  /** The pooling settings; a method, not a constant, because {@link #ROWS} is built first. */
+  private static List<Pooling> poolingSettings() {
+    return List.of(
+      new Pooling("2x2, stride 2", List.of(2, 2), List.of(2, 2), List.of(0, 0, 0, 0),
+          List.of(f(1, 2, 4, 4), f(N, 1, 4, 5), f(2, 1, 3, 3))),
+      new Pooling("3x2, stride [2, 1], asymmetric padding", List.of(3, 2), List.of(2, 1), List.of(1, 0, 0, 1),
+          List.of(f(1, 2, 5, 4), f(N, 1, 4, 4))),
+      new Pooling("3x3, stride 1, padding 1", List.of(3, 3), List.of(1, 1), List.of(1, 1, 1, 1),
+          List.of(f(1, 1, 4, 4), f(N, 2, 3, 3))));
+  }
+
+  private static List<OpInfo> poolings() {
+    List<OpInfo> rows = new ArrayList<>();
+    List<Pooling> settings = poolingSettings();
+    for (Pooling p : settings) {
+      boolean first = p == settings.getFirst();
+      rows.add(maxPool2d(p, first));
+      rows.add(maxPool2dBackward(p, first));
+      rows.add(maxPool2dSelect(p, first));
+    }
+    rows.add(avgPool2d(settings.get(0), true, true));
+    rows.add(avgPool2d(settings.get(1), true, false));
+    rows.add(avgPool2d(settings.get(1), false, false));
+    rows.add(avgPool2d(settings.get(2), false, false));
+    rows.add(avgPool2dBackward(settings.get(0), true, true));
+    rows.add(avgPool2dBackward(settings.get(1), true, false));
+    rows.add(avgPool2dBackward(settings.get(1), false, false));
+    rows.add(avgPool2dBackward(settings.get(2), false, false));
+    return rows;
+  }
+
+  /** The errors every pooling op shares, for a {@code build} that takes kernel, strides and padding. */
+  private interface PoolBuilder {
+    NodeBuilder with(List<Integer> kernel, List<Integer> strides, List<Integer> padding);
+  }
+
+  /**
+   * Adds the errors every pooling op shares to {@code r}; {@code operands} gives the operand types
+   * for an input of a type.
+   */
+  private static void poolErrors(OpInfo.Builder r, PoolBuilder pool, Function<TensorType, TensorType[]> operands) {
+    List<Integer> two = List.of(2, 2);
+    List<Integer> none = List.of(0, 0, 0, 0);
+    r.error("padding 2 (top) is more than half the kernel height 3",
+            pool.with(List.of(3, 3), two, List.of(2, 0, 0, 0)), operands.apply(f(1, 1, 6, 6)))
+        .error("padding 2 (right) is more than half the kernel width 3",
+            pool.with(List.of(2, 3), two, List.of(0, 0, 1, 2)), operands.apply(f(1, 1, 6, 6)))
+        .error("kernel must be >= 1, got [0, 2]", pool.with(List.of(0, 2), two, none), operands.apply(f(1, 1, 4, 4)))
+        .error("strides must be >= 1, got [2, 0]", pool.with(two, List.of(2, 0), none), operands.apply(f(1, 1, 4, 4)))
+        .error("padding must be non-negative, got [-1, 0, 0, 0]", pool.with(two, two, List.of(-1, 0, 0, 0)),
+            operands.apply(f(1, 1, 4, 4)))
+        .error("kernel must have 2 entries [kh, kw], got [2]", pool.with(List.of(2), two, none),
+            operands.apply(f(1, 1, 4, 4)))
+        .error("kernel 3 is larger than the padded input height 2", pool.with(List.of(3, 3), two, none),
+            operands.apply(f(1, 1, 2, 5)))
+        .error("input must be [N, C, H, W] (rank 4), got [4,4]", pool.with(two, two, none), operands.apply(f(4, 4)))
+        .error("operand 0 must be f32 or f64, got i32", pool.with(two, two, none), operands.apply(i32(1, 1, 4, 4)));
+  }
+
+  private static OpInfo maxPool2d(Pooling p, boolean withErrors) {
+    OpInfo.Builder r = row("max_pool2d(" + p.label() + ")", op(new Op.MaxPool2d(p.kernel(), p.strides(), p.padding())))
+        // No ties within a window, so a small perturbation never moves the maximum.
+        .operand("x", InputDomain.DISTINCT)
+        .reference((xs, _) -> ReferenceMath.maxPool2d(xs.get(0), p.window()))
+        .error("expects 1 operand, got 2", f(1, 1, 4, 4), f(1, 1, 4, 4));
+    p.samples().forEach(r::sample);
+    if (withErrors) {
+      poolErrors(r, (k, s, pad) -> op(new Op.MaxPool2d(k, s, pad)), x -> new TensorType[] {x});
+    }
+    return r.done();
+  }
+
+  private static OpInfo maxPool2dBackward(Pooling p, boolean withErrors) {
+    OpInfo.Builder r = row("max_pool2d_backward(" + p.label() + ")",
+            op(new Op.MaxPool2dBackward(p.kernel(), p.strides(), p.padding())))
+        // x's cotangent is zero: the argmax is piecewise constant, and no tie is within reach of a perturbation.
+        .operand("x", InputDomain.DISTINCT)
+        .operand("g", InputDomain.REAL)
+        .reference((xs, _) -> ReferenceMath.maxPool2dBackward(xs.get(0), xs.get(1), p.window()))
+        .error("the cotangent must be f64[1,1,2,2] (the pooled shape of the input), got f64[1,1,3,3]",
+            op(new Op.MaxPool2dBackward(List.of(2, 2), List.of(2, 2), List.of(0, 0, 0, 0))), f(1, 1, 4, 4), f(1, 1, 3, 3))
+        .error("operands 0 and 1 have different dtypes f64 and f32", f(1, 1, 4, 4), new TensorType(F32, Shape.of(1, 1, 2, 2)))
+        .error("expects 2 operands, got 1", f(1, 1, 4, 4));
+    p.samples().forEach(x -> r.sample(x, p.pooled(x)));
+    if (withErrors) {
+      // The attributes are checked before the cotangent's shape, so any floating cotangent will do.
+      poolErrors(r, (k, s, pad) -> op(new Op.MaxPool2dBackward(k, s, pad)), x -> new TensorType[] {x, f(1)});
+    }
+    return r.done();
+  }
+
+  private static OpInfo maxPool2dSelect(Pooling p, boolean withErrors) {
+    OpInfo.Builder r = row("max_pool2d_select(" + p.label() + ")",
+            op(new Op.MaxPool2dSelect(p.kernel(), p.strides(), p.padding())))
+        .operand("x", InputDomain.DISTINCT)
+        .operand("c", InputDomain.REAL)
+        .reference((xs, _) -> ReferenceMath.maxPool2dSelect(xs.get(0), xs.get(1), p.window()))
+        .error("operand 1 (the values to select) must have the input's type f64[1,1,4,4], got f64[1,1,2,2]",
+            f(1, 1, 4, 4), f(1, 1, 2, 2))
+        .error("expects 2 operands, got 1", f(1, 1, 4, 4));
+    p.samples().forEach(x -> r.sample(x, x));
+    if (withErrors) {
+      poolErrors(r, (k, s, pad) -> op(new Op.MaxPool2dSelect(k, s, pad)), x -> new TensorType[] {x, x});
+    }
+    return r.done();
+  }
+
+  private static String averaging(Pooling p, boolean countIncludePad) {
+    return p.label() + (countIncludePad ? ", count_include_pad" : ", exclude padding");
+  }
+
+  private static OpInfo avgPool2d(Pooling p, boolean countIncludePad, boolean withErrors) {
+    OpInfo.Builder r = row("avg_pool2d(" + averaging(p, countIncludePad) + ")",
+            op(new Op.AvgPool2d(p.kernel(), p.strides(), p.padding(), countIncludePad)))
+        .operand("x", InputDomain.REAL)
+        .reference((xs, _) -> ReferenceMath.avgPool2d(xs.get(0), p.window(), countIncludePad))
+        .error("expects 1 operand, got 0", (b, _, _) -> b.add(new Op.AvgPool2d(p.kernel(), p.strides(), p.padding(),
+            countIncludePad)));
+    p.samples().forEach(r::sample);
+    if (withErrors) {
+      poolErrors(r, (k, s, pad) -> op(new Op.AvgPool2d(k, s, pad, countIncludePad)), x -> new TensorType[] {x});
+    }
+    return r.done();
+  }
+
+  private static OpInfo avgPool2dBackward(Pooling p, boolean countIncludePad, boolean withErrors) {
+    NodeBuilder build = (b, xs, _) -> b.add(new Op.AvgPool2dBackward(p.kernel(), p.strides(), p.padding(),
+        countIncludePad, p.largestInputSize(xs.get(0).shape())), xs);
+    OpInfo.Builder r = row("avg_pool2d_backward(" + averaging(p, countIncludePad) + ")", build)
+        .operand("g", InputDomain.REAL)
+        .reference((xs, node) -> ReferenceMath.avgPool2dBackward(xs.get(0), p.window(), countIncludePad,
+            ReferenceMath.ints(((Op.AvgPool2dBackward) node.op()).inputSize())))
+        .error("expects 1 operand, got 2", f(1, 1, 2, 2), f(1, 1, 2, 2));
+    p.samples().forEach(x -> r.sample(p.pooled(x)));
+    if (withErrors) {
+      List<Integer> two = List.of(2, 2);
+      List<Integer> none = List.of(0, 0, 0, 0);
+      r.error("input size [4, 4] pools to 2x2, but the cotangent is [1,1,3,3]",
+              op(new Op.AvgPool2dBackward(two, two, none, true, List.of(4, 4))), f(1, 1, 3, 3))
+          .error("input size must be >= 1, got [0, 4]", op(new Op.AvgPool2dBackward(two, two, none, true, List.of(0, 4))),
+              f(1, 1, 3, 3))
+          .error("padding 2 (left) is more than half the kernel width 3",
+              op(new Op.AvgPool2dBackward(List.of(3, 3), two, List.of(0, 0, 2, 0), true, List.of(4, 4))), f(1, 1, 3, 3))
+          .error("the cotangent must be [N, C, OH, OW] (rank 4), got [3,3]",
+              op(new Op.AvgPool2dBackward(two, two, none, true, List.of(4, 4))), f(3, 3));
+    }
+    return r.done();
+  }
+
+  private static List<OpInfo> normalizations() {
+    OpInfo training = row("batch_norm_training", op(new Op.BatchNormTraining(EPS)))
+        // Distinct values keep every channel's variance away from 0, where the normalization is steep.
+        .operand("x", InputDomain.DISTINCT)
+        .operand("gamma", InputDomain.REAL)
+        .operand("beta", InputDomain.REAL)
+        .sample(f(3, 2), f(2), f(2)).sample(f(4, 3), f(3), f(3)).sample(f(2, 1), f(1), f(1))
+        .sample(f(N, 2, 2, 2), f(2), f(2)).sample(f(1, 3, 2, 1), f(3), f(3)).sample(f(2, 1, 3, 3), f(1), f(1))
+        .reference((xs, _) -> ReferenceMath.batchNormTraining(xs.get(0), xs.get(1), xs.get(2), EPS))
+        .error("batch norm in training mode needs more than one value per channel, got 1 for input [1,3]",
+            f(1, 3), f(3), f(3))
+        .error("batch norm in training mode needs more than one value per channel, got 1 for input [1,2,1,1]",
+            f(1, 2, 1, 1), f(2), f(2))
+        .error("gamma must be f64[3], got f64[2]", f(N, 3), f(2), f(3))
+        .error("beta must be f64[3], got f32[3]", f(N, 3, 2, 2), f(3), new TensorType(F32, Shape.of(3)))
+        .error("gamma must be f64[4], got f64[N]", f(N, 4), f(N), f(4))
+        .error("input must be [N, C] or [N, C, H, W], got [2,3,4]", f(2, 3, 4), f(3), f(3))
+        .error("eps must be non-negative and finite, got -1.0",
+            (b, xs, _) -> b.add(new Op.BatchNormTraining(-1), xs), f(2, 3), f(3), f(3))
+        .error("operand 0 must be f32 or f64, got i32", i32(2, 3), f(3), f(3))
+        .error("expects 3 operands, got 2", f(2, 3), f(3))
+        .done();
+    OpInfo inference = row("batch_norm_inference", op(new Op.BatchNormInference(EPS)))
+        .operand("x", InputDomain.REAL)
+        .operand("gamma", InputDomain.REAL)
+        .operand("beta", InputDomain.REAL)
+        .operand("running mean", InputDomain.REAL)
+        .operand("running variance", InputDomain.POSITIVE)
+        .sample(f(3, 2), f(2), f(2), f(2), f(2)).sample(f(N, 2, 2, 2), f(2), f(2), f(2), f(2))
+        .sample(f(1, 3, 1, 1), f(3), f(3), f(3), f(3)).sample(f(N, 1), f(1), f(1), f(1), f(1))
+        .reference((xs, _) -> ReferenceMath.batchNormInference(xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4),
+            EPS))
+        .error("running mean must be f64[16], got f64[8]", f(2, 16), f(16), f(16), f(8), f(16))
+        .error("running variance must be f64[3], got f64[3,1]", f(N, 3, 2, 2), f(3), f(3), f(3), f(3, 1))
+        .error("input must be [N, C] or [N, C, H, W], got [4]", f(4), f(4), f(4), f(4), f(4))
+        .error("expects 5 operands, got 3", f(2, 3), f(3), f(3))
+        .done();
+    NodeBuilder lastAxis = (b, xs, _) -> b.add(new Op.LayerNorm(EPS, xs.get(0).rank() - 1), xs);
+    OpInfo last = row("layer_norm(last axis)", lastAxis)
+        .operand("x", InputDomain.DISTINCT)
+        .operand("gamma", InputDomain.REAL)
+        .operand("beta", InputDomain.REAL)
+        .sample(f(2, 3), f(3), f(3)).sample(f(N, 2, 4), f(4), f(4)).sample(f(3), f(3), f(3))
+        .reference((xs, node) -> ReferenceMath.layerNorm(xs.get(0), xs.get(1), xs.get(2), EPS,
+            ((Op.LayerNorm) node.op()).axis()))
+        .error("gamma must be f64[3] (the input's shape from axis 1), got f64[2]", f(N, 3), f(2), f(3))
+        .error("beta must be f64[3] (the input's shape from axis 1), got f64[1,3]", f(2, 3), f(3), f(1, 3))
+        .error("operand 0 must be f32 or f64, got i64", i64(2, 3), f(3), f(3))
+        .error("expects 3 operands, got 1", f(2, 3))
+        .done();
+    OpInfo middle = row("layer_norm(axis 1)", op(new Op.LayerNorm(EPS, 1)))
+        .operand("x", InputDomain.DISTINCT)
+        .operand("gamma", InputDomain.REAL)
+        .operand("beta", InputDomain.REAL)
+        .sample(f(2, 3, 2), f(3, 2), f(3, 2)).sample(f(N, 2, 2), f(2, 2), f(2, 2)).sample(f(1, 2, 2, 2), f(2, 2, 2),
+            f(2, 2, 2))
+        .reference((xs, _) -> ReferenceMath.layerNorm(xs.get(0), xs.get(1), xs.get(2), EPS, 1))
+        .error("gamma must be f64[3,2] (the input's shape from axis 1), got f64[2]", f(2, 3, 2), f(2), f(3, 2))
+        .error("axis 1 is out of range for rank 1", f(3), f(3), f(3))
+        .error("layer norm from axis 0 would normalize across the symbolic batch N",
+            (b, xs, _) -> b.add(new Op.LayerNorm(EPS, 0), xs), f(N, 3), f(3), f(3))
+        .error("eps must be non-negative and finite, got NaN",
+            (b, xs, _) -> b.add(new Op.LayerNorm(Double.NaN, 1), xs), f(2, 3), f(3), f(3))
+        .done();
+    return List.of(training, inference, last, middle);
   }
 
   // ---- classification ----

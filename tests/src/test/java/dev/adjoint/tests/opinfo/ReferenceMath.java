@@ -353,4 +353,356 @@ final class ReferenceMath {
       case MEAN -> array(new int[0], new double[] {sum(losses) / rows});
     };
   }
+
+  // ---- convolution and pooling (NCHW) ----
+
+  /**
+   * The attributes of a sliding-window op: {@code kernel}, {@code strides} and {@code dilations} as
+   * {@code [height, width]}, {@code padding} as {@code [top, bottom, left, right]}.
+   */
+  record Window(int[] kernel, int[] strides, int[] padding, int[] dilations) {
+    static Window of(List<Integer> kernel, List<Integer> strides, List<Integer> padding, List<Integer> dilations) {
+      return new Window(ints(kernel), ints(strides), ints(padding), ints(dilations));
+    }
+
+    /** The window positions along axis {@code a} (0: height, 1: width) of an input of {@code size}. */
+    int outputs(int a, int size) {
+      int span = dilations[a] * (kernel[a] - 1) + 1;
+      return (size + padding[2 * a] + padding[2 * a + 1] - span) / strides[a] + 1;
+    }
+  }
+
+  static int[] ints(List<Integer> values) {
+    return values.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** {@code x [N, C, H, W]} padded with {@code value} by {@code [top, bottom, left, right]}. */
+  private static NDArray padImage(NDArray x, int[] padding, double value) {
+    return pad(x, new int[] {0, 0, padding[0], padding[2]}, new int[] {0, 0, padding[1], padding[3]}, value);
+  }
+
+  /**
+   * Cross-correlation by direct loops over the zero-padded input: {@code y[n, o, i, j] = Σ_{c, kh,
+   * kw} xp[n, g·Cg + c, i·sh + kh·dh, j·sw + kw·dw] · w[o, c, kh, kw]}, g the group of o.
+   */
+  static NDArray conv2d(NDArray x, NDArray w, Window window, int groups) {
+    int[] xDims = x.shape().dims();
+    int[] wDims = w.shape().dims();
+    NDArray padded = padImage(x, window.padding(), 0);
+    int[] pDims = padded.shape().dims();
+    int[] outDims = {xDims[0], wDims[0], window.outputs(0, xDims[2]), window.outputs(1, xDims[3])};
+    int inPerGroup = wDims[1];
+    int outPerGroup = wDims[0] / groups;
+    double[] out = new double[count(outDims)];
+    for (int i = 0; i < out.length; i++) {
+      int[] at = position(i, outDims);
+      int group = at[1] / outPerGroup;
+      for (int c = 0; c < inPerGroup; c++) {
+        for (int kh = 0; kh < wDims[2]; kh++) {
+          for (int kw = 0; kw < wDims[3]; kw++) {
+            int row = at[2] * window.strides()[0] + kh * window.dilations()[0];
+            int col = at[3] * window.strides()[1] + kw * window.dilations()[1];
+            out[i] += padded.get(flat(new int[] {at[0], group * inPerGroup + c, row, col}, pDims))
+                * w.get(flat(new int[] {at[1], c, kh, kw}, wDims));
+          }
+        }
+      }
+    }
+    return array(outDims, out);
+  }
+
+  /**
+   * The patches of sample n and one group as the columns of a matrix: row {@code (c, kh, kw)},
+   * column {@code (i, j)} holds the padded input that kernel tap meets at output position (i, j).
+   */
+  private static RealMatrix im2col(NDArray padded, int n, int firstChannel, int channels, int[] kernel,
+      Window window, int[] outSize) {
+    int[] pDims = padded.shape().dims();
+    RealMatrix cols = new Array2DRowRealMatrix(channels * kernel[0] * kernel[1], outSize[0] * outSize[1]);
+    for (int c = 0; c < channels; c++) {
+      for (int kh = 0; kh < kernel[0]; kh++) {
+        for (int kw = 0; kw < kernel[1]; kw++) {
+          for (int i = 0; i < outSize[0]; i++) {
+            for (int j = 0; j < outSize[1]; j++) {
+              int row = i * window.strides()[0] + kh * window.dilations()[0];
+              int col = j * window.strides()[1] + kw * window.dilations()[1];
+              cols.setEntry((c * kernel[0] + kh) * kernel[1] + kw, i * outSize[1] + j,
+                  padded.get(flat(new int[] {n, firstChannel + c, row, col}, pDims)));
+            }
+          }
+        }
+      }
+    }
+    return cols;
+  }
+
+  /** The rows {@code [first, first + count)} of a 4-D array's sample n, as a {@code count × (rest)} matrix. */
+  private static RealMatrix rows(NDArray a, int n, int first, int count) {
+    int[] dims = a.shape().dims();
+    int rest = dims[2] * dims[3];
+    RealMatrix m = new Array2DRowRealMatrix(count, rest);
+    for (int r = 0; r < count; r++) {
+      for (int k = 0; k < rest; k++) {
+        m.setEntry(r, k, a.get(((n * dims[1] + first + r) * rest) + k));
+      }
+    }
+    return m;
+  }
+
+  /** Convolution as im2col and one Commons Math matrix product per sample and group: {@code W_g · cols}. */
+  static NDArray conv2dIm2col(NDArray x, NDArray w, Window window, int groups) {
+    int[] xDims = x.shape().dims();
+    int[] wDims = w.shape().dims();
+    int[] kernel = {wDims[2], wDims[3]};
+    int[] outSize = {window.outputs(0, xDims[2]), window.outputs(1, xDims[3])};
+    int outPerGroup = wDims[0] / groups;
+    NDArray padded = padImage(x, window.padding(), 0);
+    NDArray flatWeights = w.reshape(Shape.of(1, wDims[0], wDims[1] * kernel[0], kernel[1]));
+    int[] outDims = {xDims[0], wDims[0], outSize[0], outSize[1]};
+    double[] out = new double[count(outDims)];
+    for (int n = 0; n < xDims[0]; n++) {
+      for (int g = 0; g < groups; g++) {
+        RealMatrix weights = rows(flatWeights, 0, g * outPerGroup, outPerGroup);
+        RealMatrix product = weights.multiply(im2col(padded, n, g * wDims[1], wDims[1], kernel, window, outSize));
+        for (int o = 0; o < outPerGroup; o++) {
+          for (int k = 0; k < product.getColumnDimension(); k++) {
+            out[(n * wDims[0] + g * outPerGroup + o) * product.getColumnDimension() + k] = product.getEntry(o, k);
+          }
+        }
+      }
+    }
+    return array(outDims, out);
+  }
+
+  /**
+   * The input cotangent of a convolution, gathered: padded-input position (r, s) of channel ch
+   * receives {@code g[n, o, i, j]·w[o, ch - g·Cg, kh, kw]} from every output position and tap that
+   * reads it ({@code i·sh + kh·dh = r}, {@code j·sw + kw·dw = s}); the padding is then cropped.
+   */
+  static NDArray conv2dBackwardInput(NDArray g, NDArray w, Window window, int groups, int[] inputSize) {
+    int[] gDims = g.shape().dims();
+    int[] wDims = w.shape().dims();
+    int inPerGroup = wDims[1];
+    int outPerGroup = wDims[0] / groups;
+    int[] pDims = {gDims[0], inPerGroup * groups, inputSize[0] + window.padding()[0] + window.padding()[1],
+      inputSize[1] + window.padding()[2] + window.padding()[3]};
+    double[] padded = new double[count(pDims)];
+    for (int p = 0; p < padded.length; p++) {
+      int[] at = position(p, pDims);
+      int group = at[1] / inPerGroup;
+      for (int o = group * outPerGroup; o < (group + 1) * outPerGroup; o++) {
+        for (int kh = 0; kh < wDims[2]; kh++) {
+          for (int kw = 0; kw < wDims[3]; kw++) {
+            int i = tap(at[2] - kh * window.dilations()[0], window.strides()[0], gDims[2]);
+            int j = tap(at[3] - kw * window.dilations()[1], window.strides()[1], gDims[3]);
+            if (i >= 0 && j >= 0) {
+              padded[p] += g.get(flat(new int[] {at[0], o, i, j}, gDims))
+                  * w.get(flat(new int[] {o, at[1] - group * inPerGroup, kh, kw}, wDims));
+            }
+          }
+        }
+      }
+    }
+    return slice(array(pDims, padded), new int[] {0, 0, window.padding()[0], window.padding()[2]},
+        new int[] {pDims[0], pDims[1], window.padding()[0] + inputSize[0], window.padding()[2] + inputSize[1]});
+  }
+
+  /** The output position {@code offset / stride} if the stride lands on {@code offset} inside {@code [0, outputs)}, else -1. */
+  private static int tap(int offset, int stride, int outputs) {
+    return offset >= 0 && offset % stride == 0 && offset / stride < outputs ? offset / stride : -1;
+  }
+
+  /** The filter cotangent of a convolution: {@code Σ_n G_{n,g} · cols_{n,g}ᵀ} per group, with Commons Math. */
+  static NDArray conv2dBackwardFilter(NDArray x, NDArray g, Window window, int groups, int[] kernel) {
+    int[] xDims = x.shape().dims();
+    int[] gDims = g.shape().dims();
+    int inPerGroup = xDims[1] / groups;
+    int outPerGroup = gDims[1] / groups;
+    NDArray padded = padImage(x, window.padding(), 0);
+    int[] outDims = {gDims[1], inPerGroup, kernel[0], kernel[1]};
+    int taps = inPerGroup * kernel[0] * kernel[1];
+    double[] out = new double[count(outDims)];
+    for (int grp = 0; grp < groups; grp++) {
+      RealMatrix total = new Array2DRowRealMatrix(outPerGroup, taps);
+      for (int n = 0; n < xDims[0]; n++) {
+        RealMatrix cols = im2col(padded, n, grp * inPerGroup, inPerGroup, kernel, window, new int[] {gDims[2], gDims[3]});
+        total = total.add(rows(g, n, grp * outPerGroup, outPerGroup).multiply(cols.transpose()));
+      }
+      for (int o = 0; o < outPerGroup; o++) {
+        for (int k = 0; k < taps; k++) {
+          out[(grp * outPerGroup + o) * taps + k] = total.getEntry(o, k);
+        }
+      }
+    }
+    return array(outDims, out);
+  }
+
+  /**
+   * The padded-input positions (flat in the padded array) of the window at pooled position {@code
+   * at}, in row-major window order.
+   */
+  private static int[] window(int[] pDims, Window window, int[] at) {
+    int[] positions = new int[window.kernel()[0] * window.kernel()[1]];
+    for (int kh = 0; kh < window.kernel()[0]; kh++) {
+      for (int kw = 0; kw < window.kernel()[1]; kw++) {
+        int row = at[2] * window.strides()[0] + kh;
+        int col = at[3] * window.strides()[1] + kw;
+        positions[kh * window.kernel()[1] + kw] = flat(new int[] {at[0], at[1], row, col}, pDims);
+      }
+    }
+    return positions;
+  }
+
+  private static int[] pooledDims(int[] xDims, Window window) {
+    return new int[] {xDims[0], xDims[1], window.outputs(0, xDims[2]), window.outputs(1, xDims[3])};
+  }
+
+  /** The first largest element of each window of x padded with -inf, as a position in the padded array. */
+  private static int[] argmaxes(NDArray paddedX, int[] pooledDims, Window window) {
+    int[] best = new int[count(pooledDims)];
+    for (int i = 0; i < best.length; i++) {
+      int[] positions = window(paddedX.shape().dims(), window, position(i, pooledDims));
+      best[i] = positions[0];
+      for (int p : positions) {
+        if (paddedX.get(p) > paddedX.get(best[i])) {
+          best[i] = p;
+        }
+      }
+    }
+    return best;
+  }
+
+  static NDArray maxPool2d(NDArray x, Window window) {
+    NDArray padded = padImage(x, window.padding(), Double.NEGATIVE_INFINITY);
+    int[] dims = pooledDims(x.shape().dims(), window);
+    int[] best = argmaxes(padded, dims, window);
+    double[] out = new double[best.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = padded.get(best[i]);
+    }
+    return array(dims, out);
+  }
+
+  /**
+   * Gathered: each element of x receives the sum of g over the windows whose maximum it is (padded
+   * coordinates, then cropped).
+   */
+  static NDArray maxPool2dBackward(NDArray x, NDArray g, Window window) {
+    NDArray padded = padImage(x, window.padding(), Double.NEGATIVE_INFINITY);
+    int[] best = argmaxes(padded, g.shape().dims(), window);
+    double[] sums = new double[padded.size()];
+    for (int p = 0; p < sums.length; p++) {
+      for (int w = 0; w < best.length; w++) {
+        sums[p] += best[w] == p ? g.get(w) : 0;
+      }
+    }
+    return cropImage(array(padded.shape().dims(), sums), window.padding(), x.shape().dims());
+  }
+
+  /** c (shaped like x) read at the maximum of each window of x. */
+  static NDArray maxPool2dSelect(NDArray x, NDArray c, Window window) {
+    NDArray paddedX = padImage(x, window.padding(), Double.NEGATIVE_INFINITY);
+    NDArray paddedC = padImage(c, window.padding(), Double.NaN);
+    int[] dims = pooledDims(x.shape().dims(), window);
+    int[] best = argmaxes(paddedX, dims, window);
+    double[] out = new double[best.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = paddedC.get(best[i]);
+    }
+    return array(dims, out);
+  }
+
+  /** Per window: the number its sum is divided by. */
+  private static double[] divisors(NDArray paddedMask, int[] pooledDims, Window window, boolean countIncludePad) {
+    double[] d = new double[count(pooledDims)];
+    for (int i = 0; i < d.length; i++) {
+      for (int p : window(paddedMask.shape().dims(), window, position(i, pooledDims))) {
+        d[i] += countIncludePad ? 1 : paddedMask.get(p);
+      }
+    }
+    return d;
+  }
+
+  private static NDArray ones(int[] dims) {
+    double[] v = new double[count(dims)];
+    Arrays.fill(v, 1);
+    return array(dims, v);
+  }
+
+  static NDArray avgPool2d(NDArray x, Window window, boolean countIncludePad) {
+    NDArray padded = padImage(x, window.padding(), 0);
+    NDArray mask = padImage(ones(x.shape().dims()), window.padding(), 0);
+    int[] dims = pooledDims(x.shape().dims(), window);
+    double[] divisors = divisors(mask, dims, window, countIncludePad);
+    double[] out = new double[count(dims)];
+    for (int i = 0; i < out.length; i++) {
+      for (int p : window(padded.shape().dims(), window, position(i, dims))) {
+        out[i] += padded.get(p);
+      }
+      out[i] /= divisors[i];
+    }
+    return array(dims, out);
+  }
+
+  /** Gathered: each input position receives {@code g[w] / divisor(w)} from every window w covering it. */
+  static NDArray avgPool2dBackward(NDArray g, Window window, boolean countIncludePad, int[] inputSize) {
+    int[] gDims = g.shape().dims();
+    int[] xDims = {gDims[0], gDims[1], inputSize[0], inputSize[1]};
+    NDArray mask = padImage(ones(xDims), window.padding(), 0);
+    double[] divisors = divisors(mask, gDims, window, countIncludePad);
+    double[] sums = new double[mask.size()];
+    for (int p = 0; p < sums.length; p++) {
+      for (int w = 0; w < g.size(); w++) {
+        for (int q : window(mask.shape().dims(), window, position(w, gDims))) {
+          sums[p] += q == p ? g.get(w) / divisors[w] : 0;
+        }
+      }
+    }
+    return cropImage(array(mask.shape().dims(), sums), window.padding(), xDims);
+  }
+
+  /** The unpadded part of a padded image. */
+  private static NDArray cropImage(NDArray padded, int[] padding, int[] xDims) {
+    return slice(padded, new int[] {0, 0, padding[0], padding[2]},
+        new int[] {xDims[0], xDims[1], padding[0] + xDims[2], padding[2] + xDims[3]});
+  }
+
+  // ---- normalization ----
+
+  /** {@code x}'s values over {@code axes} normalized by their mean and biased variance (kept dims). */
+  private static NDArray normalized(NDArray x, List<Integer> axes, double eps) {
+    NDArray mean = reduce(x, axes, true, v -> sum(v) / v.length);
+    NDArray centered = elementwise(List.of(x, mean), e -> e[0] - e[1]);
+    NDArray variance = reduce(map(centered, v -> v * v), axes, true, v -> sum(v) / v.length);
+    return elementwise(List.of(centered, variance), e -> e[0] / Math.sqrt(e[1] + eps));
+  }
+
+  /** A per-channel vector {@code [C]} laid out as {@code [1, C]} or {@code [1, C, 1, 1]} for x of {@code rank}. */
+  private static NDArray perChannel(NDArray v, int rank) {
+    int[] dims = new int[rank];
+    Arrays.fill(dims, 1);
+    dims[1] = v.size();
+    return array(dims, v.toDoubleArray());
+  }
+
+  /** Training-mode batch norm: each channel normalized over every other axis, then scaled and shifted. */
+  static NDArray batchNormTraining(NDArray x, NDArray gamma, NDArray beta, double eps) {
+    int rank = x.shape().rank();
+    List<Integer> axes = rank == 4 ? List.of(0, 2, 3) : List.of(0);
+    return elementwise(List.of(normalized(x, axes, eps), perChannel(gamma, rank), perChannel(beta, rank)),
+        e -> e[0] * e[1] + e[2]);
+  }
+
+  static NDArray batchNormInference(NDArray x, NDArray gamma, NDArray beta, NDArray mean, NDArray variance, double eps) {
+    int rank = x.shape().rank();
+    return elementwise(
+        List.of(x, perChannel(mean, rank), perChannel(variance, rank), perChannel(gamma, rank), perChannel(beta, rank)),
+        e -> (e[0] - e[1]) / Math.sqrt(e[2] + eps) * e[3] + e[4]);
+  }
+
+  /** Each block of the axes from {@code axis} normalized, then scaled and shifted elementwise. */
+  static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps, int axis) {
+    List<Integer> axes = IntStream.range(axis, x.shape().rank()).boxed().toList();
+    return elementwise(List.of(normalized(x, axes, eps), gamma, beta), e -> e[0] * e[1] + e[2]);
+  }
 }
