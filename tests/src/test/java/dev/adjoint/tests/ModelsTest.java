@@ -92,4 +92,20 @@ class ModelsTest {
       assertEquals(want.get(i), got.get(i), 1e-9 * Math.max(1, Math.abs(want.get(i))));
     }
   }
+
+  @Test
+  void bottleneckExpandsFourTimesAndProjectsItsShortcut() {
+    GraphBuilder b = new GraphBuilder("bottleneck");
+    Tensor x = b.input("x", DType.F32, Shape.BATCH, 8, 8, 8);
+    Tensor same = dev.adjoint.nn.Blocks.bottleneck("b1", x, 2, 1);
+    Tensor strided = dev.adjoint.nn.Blocks.bottleneck("b2", same, 4, 2);
+    assertEquals(Shape.batched(8, 8, 8), same.shape(), "4·2 = 8 channels: identity shortcut");
+    assertEquals(Shape.batched(16, 4, 4), strided.shape());
+    Graph g = b.build(strided);
+    long b1 = 8 * 2 + 2 * 2 + 2 * 2 * 9 + 2 * 2 + 2 * 8 + 2 * 8;
+    long b2 = 8 * 4 + 2 * 4 + 4 * 4 * 9 + 2 * 4 + 4 * 16 + 2 * 16 + (8 * 16 + 2 * 16);
+    assertEquals(b1 + b2, parameterCount(g));
+    assertTrue(g.nodes().stream().anyMatch(n -> n.name().startsWith("b2/projection/")));
+    assertTrue(g.nodes().stream().noneMatch(n -> n.name().startsWith("b1/projection/")));
+  }
 }

@@ -92,4 +92,16 @@ class WholeModelGradientTest {
     GradientCheck.assertGradients(g, 0, feeds(g, x, 3), wrt(g, x),
         GradientCheck.Options.defaults().withMode(GradientCheck.Mode.DIRECTIONAL).withProbes(4));
   }
+
+  /** ResNet's bottleneck block with a strided projection, in training mode. */
+  @Test
+  void bottleneckBlock() {
+    GraphBuilder b = new GraphBuilder("bottleneck");
+    Tensor x = b.input("images", DType.F64, Shape.BATCH, 2, 4, 4);
+    Tensor labels = b.input("labels", DType.I64, Shape.BATCH);
+    Tensor h = Blocks.bottleneck("block", x, 1, 2);
+    Tensor logits = Blocks.classifierHead("head", h, CLASSES);
+    Graph g = b.build(Losses.softmaxCrossEntropy(logits, labels));
+    GradientCheck.assertGradients(g, 0, feeds(g, x, 4), wrt(g, x));
+  }
 }
