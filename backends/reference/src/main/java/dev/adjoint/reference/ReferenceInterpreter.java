@@ -8,6 +8,7 @@ import dev.adjoint.ir.Node;
 import dev.adjoint.ir.Op;
 import dev.adjoint.ir.Shape;
 import dev.adjoint.ir.StateUpdate;
+import dev.adjoint.runtime.ErrorFunction;
 import dev.adjoint.runtime.Philox;
 import java.util.ArrayList;
 import java.util.Arrays;

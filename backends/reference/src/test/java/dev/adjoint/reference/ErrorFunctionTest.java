@@ -3,6 +3,7 @@ package dev.adjoint.reference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.runtime.ErrorFunction;
 import org.apache.commons.math3.special.Erf;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.adjoint.reference;
+package dev.adjoint.runtime;
 
 /**
  * The error function in double precision; Java's {@link Math} has none. W. J. Cody's rational
