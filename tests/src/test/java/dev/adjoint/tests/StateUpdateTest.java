@@ -81,6 +81,6 @@ class StateUpdateTest {
         """;
     IrSyntaxException e = assertThrows(IrSyntaxException.class, () -> GraphParser.parse(text));
     assertEquals(3, e.line());
-    assertTrue(e.getMessage().contains("only state nodes"), e.getMessage());
+    assertTrue(e.getMessage().contains("only state and parameter nodes"), e.getMessage());
   }
 }
