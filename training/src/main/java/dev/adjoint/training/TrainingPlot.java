@@ -1,0 +1,60 @@
+package dev.adjoint.training;
+
+import dev.adjoint.ir.AdjointException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+
+/** Loss and accuracy curves over training steps, written as a PNG (XChart, headless). */
+public final class TrainingPlot {
+  private final List<Double> steps = new ArrayList<>();
+  private final List<Double> losses = new ArrayList<>();
+  private final List<Double> accuracies = new ArrayList<>();
+
+  public void add(long step, double loss, double accuracy) {
+    steps.add((double) step);
+    losses.add(loss);
+    accuracies.add(accuracy);
+  }
+
+  public int size() {
+    return steps.size();
+  }
+
+  /** Writes the plot; the file appears whole or not at all. */
+  public void write(Path png, String title) {
+    if (steps.isEmpty()) {
+      throw new AdjointException("nothing to plot: no training steps were recorded");
+    }
+    System.setProperty("java.awt.headless", "true");
+    XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step").build();
+    chart.getStyler().setMarkerSize(0);
+    chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
+    XYSeries loss = chart.addSeries("loss", steps, losses);
+    loss.setYAxisGroup(0);
+    chart.setYAxisGroupTitle(0, "loss");
+    XYSeries accuracy = chart.addSeries("accuracy", steps, accuracies);
+    accuracy.setYAxisGroup(1);
+    chart.setYAxisGroupTitle(1, "accuracy");
+    try {
+      Path dir = png.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path temp = Files.createTempFile(dir, ".plot", ".png");
+      try {
+        BitmapEncoder.saveBitmap(chart, temp.toString(), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(temp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new AdjointException("cannot write the plot " + png + ": " + e.getMessage(), e);
+    }
+  }
+}

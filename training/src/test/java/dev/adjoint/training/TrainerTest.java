@@ -1,0 +1,129 @@
+package dev.adjoint.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.autodiff.Losses;
+import dev.adjoint.data.DataLoader;
+import dev.adjoint.data.Dataset;
+import dev.adjoint.dsl.GraphBuilder;
+import dev.adjoint.dsl.Tensor;
+import dev.adjoint.ir.AdjointException;
+import dev.adjoint.ir.DType;
+import dev.adjoint.ir.Graph;
+import dev.adjoint.ir.NDArray;
+import dev.adjoint.ir.Shape;
+import dev.adjoint.ir.Weights;
+import dev.adjoint.nn.BatchNorm;
+import dev.adjoint.nn.Dense;
+import dev.adjoint.train.Clipping;
+import dev.adjoint.train.Optimizer;
+import dev.adjoint.train.Schedule;
+import dev.adjoint.train.TrainingStep;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  private static final int CLASSES = 3;
+
+  /** 60 4×4 one-channel images whose class (0 to 2) is the index of their brightest row. */
+  private static Dataset toyImages() {
+    SplittableRandom r = new SplittableRandom(5);
+    int n = 60;
+    byte[] pixels = new byte[n * 16];
+    byte[] labels = new byte[n];
+    for (int i = 0; i < n; i++) {
+      int label = i % CLASSES;
+      labels[i] = (byte) label;
+      for (int p = 0; p < 16; p++) {
+        int row = p / 4;
+        int bright = row == label ? 200 : 40;
+        pixels[i * 16 + p] = (byte) Math.min(255, bright + r.nextInt(50));
+      }
+    }
+    return Dataset.of(pixels, labels, 1, 4, 4, CLASSES);
+  }
+
+  /** An MLP with batch norm and dropout, so the state and the masks are both exercised. */
+  private static Graph stepGraph() {
+    GraphBuilder b = new GraphBuilder("toy").seed(3);
+    Tensor images = b.input("images", DType.F64, Shape.BATCH, 1, 4, 4);
+    Tensor labels = b.input("labels", DType.I64, Shape.BATCH);
+    Tensor h = Dense.he(b, "hidden", DType.F64, 16, 12).invoke(images.flatten());
+    h = BatchNorm.create(b, "bn", DType.F64, 12).invoke(h).relu().dropout(0.2);
+    Tensor logits = Dense.xavier(b, "out", DType.F64, 12, CLASSES).invoke(h);
+    Tensor loss = Losses.softmaxCrossEntropy(logits, labels).named("loss");
+    return TrainingStep.build(b.build(loss, logits), "loss", Optimizer.adam(), new Clipping.ByGlobalNorm(5));
+  }
+
+  private static Trainer trainer(Graph step, Map<String, NDArray> state) {
+    DataLoader loader = new DataLoader(toyImages(), 16).shuffled(11);
+    return new Trainer(step, StepRunner.reference(step), loader, Schedule.cosine(0.05, 0.001, 40), "images",
+        "labels", state);
+  }
+
+  @Test
+  void lossFallsAndAccuracyRises() {
+    Graph step = stepGraph();
+    Trainer t = trainer(step, Weights.initialize(step, 1));
+    double firstLoss = t.trainStep().loss();
+    Trainer.StepReport last = null;
+    for (int i = 0; i < 39; i++) {
+      last = t.trainStep();
+    }
+    assertEquals(40, t.completedSteps());
+    assertTrue(last.loss() < firstLoss / 3, "loss " + firstLoss + " -> " + last.loss());
+    assertTrue(last.accuracy() > 0.9, "accuracy " + last.accuracy());
+  }
+
+  /** Train 7 steps straight, or 3, save, load into a fresh trainer, 4 more: the same bits. */
+  @Test
+  void resumingFromACheckpointContinuesBitForBit(@TempDir Path dir) {
+    Graph step = stepGraph();
+    Trainer straight = trainer(step, Weights.initialize(step, 1));
+    for (int i = 0; i < 7; i++) {
+      straight.trainStep();
+    }
+    Trainer first = trainer(step, Weights.initialize(step, 1));
+    for (int i = 0; i < 3; i++) {
+      first.trainStep();
+    }
+    Path checkpoint = dir.resolve("run/step3.safetensors");
+    first.save(checkpoint);
+    assertTrue(Files.isRegularFile(checkpoint));
+    Trainer resumed = trainer(step, Trainer.load(checkpoint, step));
+    assertEquals(3, resumed.completedSteps());
+    for (int i = 0; i < 4; i++) {
+      resumed.trainStep();
+    }
+    assertEquals(straight.state().keySet(), resumed.state().keySet());
+    straight.state().forEach((name, value) -> assertEquals(value, resumed.state().get(name), name));
+  }
+
+  @Test
+  void aCheckpointOfAnotherModelIsRejectedWholeWithEveryMismatch(@TempDir Path dir) {
+    Graph step = stepGraph();
+    Trainer t = trainer(step, Weights.initialize(step, 1));
+    Path checkpoint = dir.resolve("c.safetensors");
+    t.save(checkpoint);
+    GraphBuilder b = new GraphBuilder("other");
+    Tensor x = b.input("images", DType.F64, Shape.BATCH, 16);
+    Tensor labels = b.input("labels", DType.I64, Shape.BATCH);
+    Tensor loss = Losses.softmaxCrossEntropy(Dense.xavier(b, "hidden", DType.F64, 16, 3).invoke(x), labels).named("loss");
+    Graph other = TrainingStep.build(b.build(loss), "loss", Optimizer.sgd(), null);
+    AdjointException e = assertThrows(AdjointException.class, () -> Trainer.load(checkpoint, other));
+    assertTrue(e.getMessage().contains("hidden/w"), e.getMessage());
+  }
+
+  @Test
+  void accuracyCountsArgmaxHits() {
+    NDArray logits = NDArray.of(DType.F64, new int[] {3, 2}, 0.1, 0.9, 2, 1, 0, 5);
+    NDArray labels = NDArray.of(DType.I64, new int[] {3}, 1, 0, 0);
+    assertEquals(2.0 / 3, Trainer.accuracy(logits, labels), 1e-15);
+  }
+}
