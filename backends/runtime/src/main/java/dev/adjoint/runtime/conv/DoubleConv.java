@@ -1,0 +1,344 @@
+package dev.adjoint.runtime.conv;
+
+import dev.adjoint.runtime.linalg.DoublePanelSource;
+import dev.adjoint.runtime.linalg.Gemm;
+import dev.adjoint.runtime.parallel.Parallel;
+import java.util.Arrays;
+
+/**
+ * F64 convolution, all of it as implicit GEMM (the direct path is F32 only): the im2col matrix
+ * is never stored, panel sources gather its values straight from the input while GEMM packs them.
+ *
+ * <ul>
+ *   <li>forward, per image and group: y[og × P] = w[og × K] · im2col(x)[K × P];
+ *   <li>backward input, per image and group: dcol[K × P] = wᵀ · g, then col2im adds dcol into dx
+ *       (a 1×1 unit-stride convolution writes dx directly);
+ *   <li>backward filter, per group, over the whole batch at once: dw[og × K] = g[og × N·P] ·
+ *       im2col(x)ᵀ[N·P × K], so the batch sum is part of one deterministic GEMM.
+ * </ul>
+ *
+ * K = C/groups·KH·KW, P = OH·OW. Images and groups run in parallel (GEMM then runs inline) when
+ * there are several; a single one runs GEMM in parallel instead. Both give the same bits.
+ */
+final class DoubleConv {
+  /** Enough independent (image, group) items to keep every thread busy without splitting GEMMs. */
+  private static final int MIN_OUTER_ITEMS = 4;
+
+  private static final ThreadLocal<double[]> COLUMNS = ThreadLocal.withInitial(() -> new double[0]);
+
+  private DoubleConv() {}
+
+  static void forward(
+      ConvGeometry s, double[] x, int xOff, double[] wt, int wOff, double[] y, int yOff) {
+    int p = s.outputPlane();
+    int kernel = s.kernelSize();
+    forEachItem(s.n() * s.groups(), item -> {
+      int b = item / s.groups();
+      int g = item % s.groups();
+      int xBase = xOff + (b * s.c() + g * s.cg()) * s.inputPlane();
+      DoublePanelSource columns =
+          s.isPointwise()
+              ? DoublePanelSource.strided(x, xBase, 1, s.inputPlane())
+              : new Im2col(s, x, xBase);
+      Gemm.dgemm(s.og(), p, kernel,
+          DoublePanelSource.strided(wt, wOff + g * s.og() * kernel, kernel, 1), columns,
+          y, yOff + (b * s.o() + g * s.og()) * p, p, false);
+    });
+  }
+
+  static void backwardInput(
+      ConvGeometry s, double[] gy, int gOff, double[] wt, int wOff, double[] dx, int dxOff) {
+    int p = s.outputPlane();
+    int kernel = s.kernelSize();
+    forEachItem(s.n() * s.groups(), item -> {
+      int b = item / s.groups();
+      int g = item % s.groups();
+      DoublePanelSource weightsTransposed =
+          DoublePanelSource.strided(wt, wOff + g * s.og() * kernel, 1, kernel);
+      DoublePanelSource gradient =
+          DoublePanelSource.strided(gy, gOff + (b * s.o() + g * s.og()) * p, 1, p);
+      int dxBase = dxOff + (b * s.c() + g * s.cg()) * s.inputPlane();
+      if (s.isPointwise()) {
+        Gemm.dgemm(kernel, p, s.og(), weightsTransposed, gradient, dx, dxBase, p, false);
+        return;
+      }
+      double[] columns = columns(kernel * p);
+      Gemm.dgemm(kernel, p, s.og(), weightsTransposed, gradient, columns, 0, p, false);
+      Arrays.fill(dx, dxBase, dxBase + s.cg() * s.inputPlane(), 0.0);
+      col2im(s, columns, dx, dxBase);
+    });
+  }
+
+  static void backwardFilter(
+      ConvGeometry s, double[] x, int xOff, double[] gy, int gOff, double[] dwt, int dwtOff) {
+    int kernel = s.kernelSize();
+    int depth = s.n() * s.outputPlane();
+    forEachItem(s.groups(), g -> {
+      int at = dwtOff + g * s.og() * kernel;
+      if (depth == 0) {
+        Arrays.fill(dwt, at, at + s.og() * kernel, 0.0);
+        return;
+      }
+      Gemm.dgemm(s.og(), kernel, depth, new BatchedGradient(s, gy, gOff, g),
+          new Im2colTransposed(s, x, xOff, g), dwt, at, kernel, false);
+    });
+  }
+
+  /** Runs items in parallel when there are enough, else one by one with a parallel GEMM inside. */
+  private static void forEachItem(int items, java.util.function.IntConsumer item) {
+    if (items >= MIN_OUTER_ITEMS) {
+      Parallel.forEach(items, item);
+    } else {
+      for (int i = 0; i < items; i++) {
+        item.accept(i);
+      }
+    }
+  }
+
+  private static double[] columns(int size) {
+    double[] buffer = COLUMNS.get();
+    if (buffer.length < size) {
+      buffer = new double[size];
+      COLUMNS.set(buffer);
+    }
+    return buffer;
+  }
+
+  /** dx[channel, iy, ix] += dcol[(channel, u, v), (oy, ox)] over every tap that reads the input. */
+  private static void col2im(ConvGeometry s, double[] columns, double[] dx, int dxBase) {
+    int p = s.outputPlane();
+    int row = 0;
+    for (int ic = 0; ic < s.cg(); ic++) {
+      int channel = dxBase + ic * s.inputPlane();
+      for (int u = 0; u < s.kh(); u++) {
+        for (int v = 0; v < s.kw(); v++, row++) {
+          int from = row * p;
+          for (int oy = 0; oy < s.oh(); oy++) {
+            int iy = oy * s.sh() - s.padTop() + u * s.dh();
+            if (iy < 0 || iy >= s.h()) {
+              continue;
+            }
+            int ix0 = v * s.dw() - s.padLeft();
+            int first = firstInside(ix0, s.sw(), s.ow());
+            int end = endInside(ix0, s.sw(), s.ow(), s.w());
+            int to = channel + iy * s.w() + ix0;
+            int src = from + oy * s.ow();
+            for (int ox = first; ox < end; ox++) {
+              dx[to + ox * s.sw()] += columns[src + ox];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The first t ≥ 0 with start + t·step ≥ 0, capped at count. */
+  static int firstInside(int start, int step, int count) {
+    return start >= 0 ? 0 : Math.min(count, (-start + step - 1) / step);
+  }
+
+  /** One past the last t < count with start + t·step < limit (at least {@link #firstInside}). */
+  static int endInside(int start, int step, int count, int limit) {
+    if (start >= limit) {
+      return 0;
+    }
+    return Math.min(count, (limit - 1 - start) / step + 1);
+  }
+
+  /**
+   * Copies {@code count} input values x[rowBase + start + t·step] for t in [0, count) into dst,
+   * with zeros where start + t·step falls outside [0, width). Unit steps, the common case, avoid
+   * the divisions.
+   */
+  static void copyRow(
+      double[] x, int rowBase, int start, int step, int count, int width, double[] dst, int at) {
+    int first;
+    int end;
+    if (step == 1) {
+      first = Math.min(count, Math.max(0, -start));
+      end = Math.max(first, Math.min(count, width - start));
+    } else {
+      first = firstInside(start, step, count);
+      end = Math.max(first, endInside(start, step, count, width));
+    }
+    for (int t = 0; t < first; t++) {
+      dst[at + t] = 0.0;
+    }
+    if (step == 1) {
+      if (end > first) {
+        System.arraycopy(x, rowBase + start + first, dst, at + first, end - first);
+      }
+    } else {
+      for (int t = first; t < end; t++) {
+        dst[at + t] = x[rowBase + start + t * step];
+      }
+    }
+    for (int t = end; t < count; t++) {
+      dst[at + t] = 0.0;
+    }
+  }
+
+  /**
+   * The im2col matrix of one image and group as a GEMM right operand: lines are output pixels,
+   * the depth runs over (input channel, kernel row, kernel column).
+   */
+  private static final class Im2col implements DoublePanelSource {
+    private final ConvGeometry s;
+    private final double[] x;
+    private final int xBase;
+
+    Im2col(ConvGeometry s, double[] x, int xBase) {
+      this.s = s;
+      this.x = x;
+      this.xBase = xBase;
+    }
+
+    @Override
+    public void pack(int line0, int lines, int depth0, int depth, int width, double[] dst, int at) {
+      // Per depth: the channel's offset and the tap's row and column shifts, computed once here
+      // rather than by division in the loop over panels.
+      int taps = s.kh() * s.kw();
+      int[] channel = new int[depth];
+      int[] rowShift = new int[depth];
+      int[] colShift = new int[depth];
+      for (int d = 0; d < depth; d++) {
+        int k = depth0 + d;
+        channel[d] = xBase + (k / taps) * s.inputPlane();
+        rowShift[d] = ((k % taps) / s.kw()) * s.dh() - s.padTop();
+        colShift[d] = (k % s.kw()) * s.dw() - s.padLeft();
+      }
+      // A panel's pixels split into runs that lie in one output row.
+      int[] runStart = new int[width + 1];
+      int[] runRow = new int[width];
+      int[] runCol = new int[width];
+      for (int panel = 0; panel < lines; panel += width) {
+        int full = Math.min(width, lines - panel);
+        int runs = 0;
+        for (int r = 0; r < full; ) {
+          int pixel = line0 + panel + r;
+          int ox = pixel % s.ow();
+          runStart[runs] = r;
+          runRow[runs] = (pixel / s.ow()) * s.sh();
+          runCol[runs] = ox * s.sw();
+          runs++;
+          r += Math.min(full - r, s.ow() - ox);
+        }
+        runStart[runs] = full;
+        for (int d = 0; d < depth; d++, at += width) {
+          for (int run = 0; run < runs; run++) {
+            int pos = at + runStart[run];
+            int count = runStart[run + 1] - runStart[run];
+            int iy = runRow[run] + rowShift[d];
+            if (iy < 0 || iy >= s.h()) {
+              Arrays.fill(dst, pos, pos + count, 0.0);
+            } else {
+              copyRow(x, channel[d] + iy * s.w(), runCol[run] + colShift[d], s.sw(), count,
+                  s.w(), dst, pos);
+            }
+          }
+          Arrays.fill(dst, at + full, at + width, 0.0);
+        }
+      }
+    }
+  }
+
+  /**
+   * The im2col matrix of one group over the whole batch, transposed, as a GEMM right operand:
+   * lines run over (input channel, kernel row, kernel column), the depth over (image, output
+   * pixel).
+   */
+  private static final class Im2colTransposed implements DoublePanelSource {
+    private final ConvGeometry s;
+    private final double[] x;
+    private final int groupBase;
+
+    Im2colTransposed(ConvGeometry s, double[] x, int xOff, int group) {
+      this.s = s;
+      this.x = x;
+      this.groupBase = xOff + group * s.cg() * s.inputPlane();
+    }
+
+    @Override
+    public void pack(int line0, int lines, int depth0, int depth, int width, double[] dst, int at) {
+      int taps = s.kh() * s.kw();
+      int p = s.outputPlane();
+      int imageStride = s.c() * s.inputPlane();
+      int[] channel = new int[width];
+      int[] rowShift = new int[width];
+      int[] colShift = new int[width];
+      for (int panel = 0; panel < lines; panel += width) {
+        int full = Math.min(width, lines - panel);
+        for (int r = 0; r < full; r++) {
+          int k = line0 + panel + r;
+          channel[r] = (k / taps) * s.inputPlane();
+          rowShift[r] = ((k % taps) / s.kw()) * s.dh() - s.padTop();
+          colShift[r] = (k % s.kw()) * s.dw() - s.padLeft();
+        }
+        int q = depth0;
+        int b = q / p;
+        int oy = (q % p) / s.ow();
+        int ox = q % s.ow();
+        for (int d = 0; d < depth; d++, at += width) {
+          int image = groupBase + b * imageStride;
+          int iyBase = oy * s.sh();
+          int ixBase = ox * s.sw();
+          for (int r = 0; r < full; r++) {
+            int iy = iyBase + rowShift[r];
+            int ix = ixBase + colShift[r];
+            dst[at + r] =
+                iy >= 0 && iy < s.h() && ix >= 0 && ix < s.w()
+                    ? x[image + channel[r] + iy * s.w() + ix]
+                    : 0.0;
+          }
+          Arrays.fill(dst, at + full, at + width, 0.0);
+          if (++ox == s.ow()) {
+            ox = 0;
+            if (++oy == s.oh()) {
+              oy = 0;
+              b++;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The output gradient of one group over the whole batch as a GEMM left operand: lines are the
+   * group's output channels, the depth runs over (image, output pixel).
+   */
+  private static final class BatchedGradient implements DoublePanelSource {
+    private final ConvGeometry s;
+    private final double[] gy;
+    private final int groupBase;
+
+    BatchedGradient(ConvGeometry s, double[] gy, int gOff, int group) {
+      this.s = s;
+      this.gy = gy;
+      this.groupBase = gOff + group * s.og() * s.outputPlane();
+    }
+
+    @Override
+    public void pack(int line0, int lines, int depth0, int depth, int width, double[] dst, int at) {
+      int p = s.outputPlane();
+      int imageStride = s.o() * p;
+      for (int panel = 0; panel < lines; panel += width) {
+        int full = Math.min(width, lines - panel);
+        int lineBase = groupBase + (line0 + panel) * p;
+        int b = depth0 / p;
+        int pixel = depth0 % p;
+        for (int d = 0; d < depth; d++, at += width) {
+          int from = lineBase + b * imageStride + pixel;
+          for (int r = 0; r < full; r++) {
+            dst[at + r] = gy[from + r * p];
+          }
+          Arrays.fill(dst, at + full, at + width, 0.0);
+          if (++pixel == p) {
+            pixel = 0;
+            b++;
+          }
+        }
+      }
+    }
+  }
+}

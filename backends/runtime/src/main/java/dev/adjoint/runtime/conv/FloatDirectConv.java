@@ -1,0 +1,26 @@
+package dev.adjoint.runtime.conv;
+
+/**
+ * A direct F32 convolution for the shapes where it beats implicit GEMM; {@link #NONE} where the
+ * Vector API is absent.
+ */
+interface FloatDirectConv {
+  /** Suits no shape: every convolution takes the implicit-GEMM path. */
+  FloatDirectConv NONE =
+      new FloatDirectConv() {
+        @Override
+        public boolean suits(ConvGeometry s) {
+          return false;
+        }
+
+        @Override
+        public void forward(
+            ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff) {
+          throw new UnsupportedOperationException("no direct convolution without the Vector API");
+        }
+      };
+
+  boolean suits(ConvGeometry s);
+
+  void forward(ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff);
+}

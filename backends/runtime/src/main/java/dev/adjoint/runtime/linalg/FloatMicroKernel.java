@@ -1,0 +1,50 @@
+package dev.adjoint.runtime.linalg;
+
+/**
+ * The innermost GEMM block: a {@link #rows()}×{@link #cols()} tile of C from one packed micro-panel
+ * of A and one of B, and the packing of plain arrays into such panels.
+ *
+ * <p>Every implementation computes each element the same way, so results do not depend on which
+ * one runs (Vector API or scalar, any vector width): the products along the depth are summed in
+ * order with fused multiply-adds starting from zero, and the sum then either replaces the element
+ * of C or is added to it.
+ */
+interface FloatMicroKernel {
+  int rows();
+
+  int cols();
+
+  /**
+   * c[r][j] = (overwrite ? 0 : c[r][j]) + Σ_d a[d·rows + r]·b[d·cols + j] for the tile at {@code
+   * cOffset} with row stride {@code ldc}; a and b are micro-panels at {@code aOffset}, {@code
+   * bOffset}.
+   */
+  void multiply(
+      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      float[] c, int cOffset, int ldc, boolean overwrite);
+
+  /**
+   * Packs {@code lines} lines of {@code depth} values, where the value at (line, d) is {@code
+   * array[offset + line·lineStride + d·depthStride]}, into micro-panels of {@code width} lines
+   * (the layout of {@link FloatPanelSource#pack}), zero-padding the last panel.
+   */
+  default void packStrided(
+      float[] array, int offset, int lineStride, int depthStride,
+      int lines, int depth, int width, float[] dst, int dstOffset) {
+    int at = dstOffset;
+    for (int panel = 0; panel < lines; panel += width) {
+      int full = Math.min(width, lines - panel);
+      int base = offset + panel * lineStride;
+      for (int d = 0; d < depth; d++) {
+        int from = base + d * depthStride;
+        for (int r = 0; r < full; r++) {
+          dst[at + r] = array[from + r * lineStride];
+        }
+        for (int r = full; r < width; r++) {
+          dst[at + r] = 0f;
+        }
+        at += width;
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.adjoint.runtime.linalg;
+
+/** The micro-kernel in plain Java, for JVMs started without the Vector API module. */
+final class ScalarFloatKernel implements FloatMicroKernel {
+  private static final int ROWS = 4;
+  private static final int COLS = 4;
+
+  @Override
+  public int rows() {
+    return ROWS;
+  }
+
+  @Override
+  public int cols() {
+    return COLS;
+  }
+
+  @Override
+  public void multiply(
+      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      float[] c, int cOffset, int ldc, boolean overwrite) {
+    float[] sums = new float[ROWS * COLS];
+    for (int d = 0; d < depth; d++) {
+      int ad = aOffset + d * ROWS;
+      int bd = bOffset + d * COLS;
+      for (int r = 0; r < ROWS; r++) {
+        float ar = a[ad + r];
+        for (int j = 0; j < COLS; j++) {
+          sums[r * COLS + j] = Math.fma(ar, b[bd + j], sums[r * COLS + j]);
+        }
+      }
+    }
+    for (int r = 0; r < ROWS; r++) {
+      int row = cOffset + r * ldc;
+      for (int j = 0; j < COLS; j++) {
+        c[row + j] = overwrite ? sums[r * COLS + j] : c[row + j] + sums[r * COLS + j];
+      }
+    }
+  }
+}

@@ -1,0 +1,287 @@
+package dev.adjoint.runtime.linalg;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API micro-kernel: a tile of 12 (on 512-bit vectors, with 32 registers) or 6 rows by
+ * two vectors of columns. The accumulators are locals, which the JIT keeps in vector registers;
+ * each depth step loads two vectors of B, broadcasts one value of A per row and issues one fused
+ * multiply-add per accumulator. Only loaded when {@link dev.adjoint.runtime.VectorSupport} says
+ * the module is present.
+ */
+final class VectorDoubleKernel implements DoubleMicroKernel {
+  private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  private static final int ROWS = SPECIES.vectorBitSize() >= 512 ? 12 : 6;
+
+  @Override
+  public int rows() {
+    return ROWS;
+  }
+
+  @Override
+  public int cols() {
+    return 2 * LANES;
+  }
+
+  @Override
+  public void multiply(
+      int depth, double[] a, int aOffset, double[] b, int bOffset,
+      double[] c, int cOffset, int ldc, boolean overwrite) {
+    if (ROWS == 12) {
+      multiply12(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+    } else {
+      multiply6(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+    }
+  }
+
+  /**
+   * Vector copies where a line's values are contiguous ({@code lineStride == 1}, B as stored),
+   * gathers where they are strided ({@code depthStride == 1}, A as stored): read as one flat
+   * sequence, a full panel repeats its index pattern every lcm(width, lanes) values.
+   */
+  @Override
+  public void packStrided(
+      double[] array, int offset, int lineStride, int depthStride,
+      int lines, int depth, int width, double[] dst, int dstOffset) {
+    boolean copyRows = lineStride == 1 && width == 2 * LANES;
+    boolean gather = depthStride == 1 && lineStride != 1;
+    if (!copyRows && !gather) {
+      DoubleMicroKernel.super.packStrided(
+          array, offset, lineStride, depthStride, lines, depth, width, dst, dstOffset);
+      return;
+    }
+    int period = width / gcd(width, LANES) * LANES;
+    int[] indexMap = new int[period];
+    for (int q = 0; q < period; q++) {
+      indexMap[q] = (q % width) * lineStride + q / width;
+    }
+    int at = dstOffset;
+    for (int panel = 0; panel < lines; panel += width) {
+      int base = offset + panel * lineStride;
+      if (lines - panel < width) {
+        DoubleMicroKernel.super.packStrided(
+            array, base, lineStride, depthStride, lines - panel, depth, width, dst, at);
+      } else if (copyRows) {
+        for (int d = 0; d < depth; d++) {
+          int from = base + d * depthStride;
+          DoubleVector.fromArray(SPECIES, array, from).intoArray(dst, at + d * width);
+          DoubleVector.fromArray(SPECIES, array, from + LANES).intoArray(dst, at + d * width + LANES);
+        }
+      } else {
+        int total = width * depth;
+        int q = 0;
+        for (int d = 0; q + period <= total; q += period, d += period / width) {
+          for (int v = 0; v < period; v += LANES) {
+            DoubleVector.fromArray(SPECIES, array, base + d, indexMap, v).intoArray(dst, at + q + v);
+          }
+        }
+        for (; q < total; q++) {
+          dst[at + q] = array[base + (q % width) * lineStride + q / width];
+        }
+      }
+      at += width * depth;
+    }
+  }
+
+  private static int gcd(int x, int y) {
+    return y == 0 ? x : gcd(y, x % y);
+  }
+
+  private static void multiply12(
+      int depth, double[] a, int aOffset, double[] b, int bOffset,
+      double[] c, int cOffset, int ldc, boolean overwrite) {
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    DoubleVector lo0 = zero, hi0 = zero;
+    DoubleVector lo1 = zero, hi1 = zero;
+    DoubleVector lo2 = zero, hi2 = zero;
+    DoubleVector lo3 = zero, hi3 = zero;
+    DoubleVector lo4 = zero, hi4 = zero;
+    DoubleVector lo5 = zero, hi5 = zero;
+    DoubleVector lo6 = zero, hi6 = zero;
+    DoubleVector lo7 = zero, hi7 = zero;
+    DoubleVector lo8 = zero, hi8 = zero;
+    DoubleVector lo9 = zero, hi9 = zero;
+    DoubleVector lo10 = zero, hi10 = zero;
+    DoubleVector lo11 = zero, hi11 = zero;
+    for (int d = 0; d < depth; d++) {
+      int ad = aOffset + d * 12;
+      int bd = bOffset + d * 2 * LANES;
+      DoubleVector bLo = DoubleVector.fromArray(SPECIES, b, bd);
+      DoubleVector bHi = DoubleVector.fromArray(SPECIES, b, bd + LANES);
+      DoubleVector a0 = DoubleVector.broadcast(SPECIES, a[ad]);
+      lo0 = bLo.fma(a0, lo0);
+      hi0 = bHi.fma(a0, hi0);
+      DoubleVector a1 = DoubleVector.broadcast(SPECIES, a[ad + 1]);
+      lo1 = bLo.fma(a1, lo1);
+      hi1 = bHi.fma(a1, hi1);
+      DoubleVector a2 = DoubleVector.broadcast(SPECIES, a[ad + 2]);
+      lo2 = bLo.fma(a2, lo2);
+      hi2 = bHi.fma(a2, hi2);
+      DoubleVector a3 = DoubleVector.broadcast(SPECIES, a[ad + 3]);
+      lo3 = bLo.fma(a3, lo3);
+      hi3 = bHi.fma(a3, hi3);
+      DoubleVector a4 = DoubleVector.broadcast(SPECIES, a[ad + 4]);
+      lo4 = bLo.fma(a4, lo4);
+      hi4 = bHi.fma(a4, hi4);
+      DoubleVector a5 = DoubleVector.broadcast(SPECIES, a[ad + 5]);
+      lo5 = bLo.fma(a5, lo5);
+      hi5 = bHi.fma(a5, hi5);
+      DoubleVector a6 = DoubleVector.broadcast(SPECIES, a[ad + 6]);
+      lo6 = bLo.fma(a6, lo6);
+      hi6 = bHi.fma(a6, hi6);
+      DoubleVector a7 = DoubleVector.broadcast(SPECIES, a[ad + 7]);
+      lo7 = bLo.fma(a7, lo7);
+      hi7 = bHi.fma(a7, hi7);
+      DoubleVector a8 = DoubleVector.broadcast(SPECIES, a[ad + 8]);
+      lo8 = bLo.fma(a8, lo8);
+      hi8 = bHi.fma(a8, hi8);
+      DoubleVector a9 = DoubleVector.broadcast(SPECIES, a[ad + 9]);
+      lo9 = bLo.fma(a9, lo9);
+      hi9 = bHi.fma(a9, hi9);
+      DoubleVector a10 = DoubleVector.broadcast(SPECIES, a[ad + 10]);
+      lo10 = bLo.fma(a10, lo10);
+      hi10 = bHi.fma(a10, hi10);
+      DoubleVector a11 = DoubleVector.broadcast(SPECIES, a[ad + 11]);
+      lo11 = bLo.fma(a11, lo11);
+      hi11 = bHi.fma(a11, hi11);
+    }
+    // Stored here, not in a helper: a vector passed to a call that is not inlined is boxed,
+    // and the JIT then boxes the accumulators on every iteration of the loop above.
+    if (overwrite) {
+      lo0.intoArray(c, cOffset);
+      hi0.intoArray(c, cOffset + LANES);
+      lo1.intoArray(c, cOffset + ldc);
+      hi1.intoArray(c, cOffset + ldc + LANES);
+      lo2.intoArray(c, cOffset + 2 * ldc);
+      hi2.intoArray(c, cOffset + 2 * ldc + LANES);
+      lo3.intoArray(c, cOffset + 3 * ldc);
+      hi3.intoArray(c, cOffset + 3 * ldc + LANES);
+      lo4.intoArray(c, cOffset + 4 * ldc);
+      hi4.intoArray(c, cOffset + 4 * ldc + LANES);
+      lo5.intoArray(c, cOffset + 5 * ldc);
+      hi5.intoArray(c, cOffset + 5 * ldc + LANES);
+      lo6.intoArray(c, cOffset + 6 * ldc);
+      hi6.intoArray(c, cOffset + 6 * ldc + LANES);
+      lo7.intoArray(c, cOffset + 7 * ldc);
+      hi7.intoArray(c, cOffset + 7 * ldc + LANES);
+      lo8.intoArray(c, cOffset + 8 * ldc);
+      hi8.intoArray(c, cOffset + 8 * ldc + LANES);
+      lo9.intoArray(c, cOffset + 9 * ldc);
+      hi9.intoArray(c, cOffset + 9 * ldc + LANES);
+      lo10.intoArray(c, cOffset + 10 * ldc);
+      hi10.intoArray(c, cOffset + 10 * ldc + LANES);
+      lo11.intoArray(c, cOffset + 11 * ldc);
+      hi11.intoArray(c, cOffset + 11 * ldc + LANES);
+    } else {
+      int at0 = cOffset;
+      lo0.add(DoubleVector.fromArray(SPECIES, c, at0)).intoArray(c, at0);
+      hi0.add(DoubleVector.fromArray(SPECIES, c, at0 + LANES)).intoArray(c, at0 + LANES);
+      int at1 = cOffset + ldc;
+      lo1.add(DoubleVector.fromArray(SPECIES, c, at1)).intoArray(c, at1);
+      hi1.add(DoubleVector.fromArray(SPECIES, c, at1 + LANES)).intoArray(c, at1 + LANES);
+      int at2 = cOffset + 2 * ldc;
+      lo2.add(DoubleVector.fromArray(SPECIES, c, at2)).intoArray(c, at2);
+      hi2.add(DoubleVector.fromArray(SPECIES, c, at2 + LANES)).intoArray(c, at2 + LANES);
+      int at3 = cOffset + 3 * ldc;
+      lo3.add(DoubleVector.fromArray(SPECIES, c, at3)).intoArray(c, at3);
+      hi3.add(DoubleVector.fromArray(SPECIES, c, at3 + LANES)).intoArray(c, at3 + LANES);
+      int at4 = cOffset + 4 * ldc;
+      lo4.add(DoubleVector.fromArray(SPECIES, c, at4)).intoArray(c, at4);
+      hi4.add(DoubleVector.fromArray(SPECIES, c, at4 + LANES)).intoArray(c, at4 + LANES);
+      int at5 = cOffset + 5 * ldc;
+      lo5.add(DoubleVector.fromArray(SPECIES, c, at5)).intoArray(c, at5);
+      hi5.add(DoubleVector.fromArray(SPECIES, c, at5 + LANES)).intoArray(c, at5 + LANES);
+      int at6 = cOffset + 6 * ldc;
+      lo6.add(DoubleVector.fromArray(SPECIES, c, at6)).intoArray(c, at6);
+      hi6.add(DoubleVector.fromArray(SPECIES, c, at6 + LANES)).intoArray(c, at6 + LANES);
+      int at7 = cOffset + 7 * ldc;
+      lo7.add(DoubleVector.fromArray(SPECIES, c, at7)).intoArray(c, at7);
+      hi7.add(DoubleVector.fromArray(SPECIES, c, at7 + LANES)).intoArray(c, at7 + LANES);
+      int at8 = cOffset + 8 * ldc;
+      lo8.add(DoubleVector.fromArray(SPECIES, c, at8)).intoArray(c, at8);
+      hi8.add(DoubleVector.fromArray(SPECIES, c, at8 + LANES)).intoArray(c, at8 + LANES);
+      int at9 = cOffset + 9 * ldc;
+      lo9.add(DoubleVector.fromArray(SPECIES, c, at9)).intoArray(c, at9);
+      hi9.add(DoubleVector.fromArray(SPECIES, c, at9 + LANES)).intoArray(c, at9 + LANES);
+      int at10 = cOffset + 10 * ldc;
+      lo10.add(DoubleVector.fromArray(SPECIES, c, at10)).intoArray(c, at10);
+      hi10.add(DoubleVector.fromArray(SPECIES, c, at10 + LANES)).intoArray(c, at10 + LANES);
+      int at11 = cOffset + 11 * ldc;
+      lo11.add(DoubleVector.fromArray(SPECIES, c, at11)).intoArray(c, at11);
+      hi11.add(DoubleVector.fromArray(SPECIES, c, at11 + LANES)).intoArray(c, at11 + LANES);
+    }
+  }
+
+  private static void multiply6(
+      int depth, double[] a, int aOffset, double[] b, int bOffset,
+      double[] c, int cOffset, int ldc, boolean overwrite) {
+    DoubleVector zero = DoubleVector.zero(SPECIES);
+    DoubleVector lo0 = zero, hi0 = zero;
+    DoubleVector lo1 = zero, hi1 = zero;
+    DoubleVector lo2 = zero, hi2 = zero;
+    DoubleVector lo3 = zero, hi3 = zero;
+    DoubleVector lo4 = zero, hi4 = zero;
+    DoubleVector lo5 = zero, hi5 = zero;
+    for (int d = 0; d < depth; d++) {
+      int ad = aOffset + d * 6;
+      int bd = bOffset + d * 2 * LANES;
+      DoubleVector bLo = DoubleVector.fromArray(SPECIES, b, bd);
+      DoubleVector bHi = DoubleVector.fromArray(SPECIES, b, bd + LANES);
+      DoubleVector a0 = DoubleVector.broadcast(SPECIES, a[ad]);
+      lo0 = bLo.fma(a0, lo0);
+      hi0 = bHi.fma(a0, hi0);
+      DoubleVector a1 = DoubleVector.broadcast(SPECIES, a[ad + 1]);
+      lo1 = bLo.fma(a1, lo1);
+      hi1 = bHi.fma(a1, hi1);
+      DoubleVector a2 = DoubleVector.broadcast(SPECIES, a[ad + 2]);
+      lo2 = bLo.fma(a2, lo2);
+      hi2 = bHi.fma(a2, hi2);
+      DoubleVector a3 = DoubleVector.broadcast(SPECIES, a[ad + 3]);
+      lo3 = bLo.fma(a3, lo3);
+      hi3 = bHi.fma(a3, hi3);
+      DoubleVector a4 = DoubleVector.broadcast(SPECIES, a[ad + 4]);
+      lo4 = bLo.fma(a4, lo4);
+      hi4 = bHi.fma(a4, hi4);
+      DoubleVector a5 = DoubleVector.broadcast(SPECIES, a[ad + 5]);
+      lo5 = bLo.fma(a5, lo5);
+      hi5 = bHi.fma(a5, hi5);
+    }
+    // Stored here, not in a helper: a vector passed to a call that is not inlined is boxed,
+    // and the JIT then boxes the accumulators on every iteration of the loop above.
+    if (overwrite) {
+      lo0.intoArray(c, cOffset);
+      hi0.intoArray(c, cOffset + LANES);
+      lo1.intoArray(c, cOffset + ldc);
+      hi1.intoArray(c, cOffset + ldc + LANES);
+      lo2.intoArray(c, cOffset + 2 * ldc);
+      hi2.intoArray(c, cOffset + 2 * ldc + LANES);
+      lo3.intoArray(c, cOffset + 3 * ldc);
+      hi3.intoArray(c, cOffset + 3 * ldc + LANES);
+      lo4.intoArray(c, cOffset + 4 * ldc);
+      hi4.intoArray(c, cOffset + 4 * ldc + LANES);
+      lo5.intoArray(c, cOffset + 5 * ldc);
+      hi5.intoArray(c, cOffset + 5 * ldc + LANES);
+    } else {
+      int at0 = cOffset;
+      lo0.add(DoubleVector.fromArray(SPECIES, c, at0)).intoArray(c, at0);
+      hi0.add(DoubleVector.fromArray(SPECIES, c, at0 + LANES)).intoArray(c, at0 + LANES);
+      int at1 = cOffset + ldc;
+      lo1.add(DoubleVector.fromArray(SPECIES, c, at1)).intoArray(c, at1);
+      hi1.add(DoubleVector.fromArray(SPECIES, c, at1 + LANES)).intoArray(c, at1 + LANES);
+      int at2 = cOffset + 2 * ldc;
+      lo2.add(DoubleVector.fromArray(SPECIES, c, at2)).intoArray(c, at2);
+      hi2.add(DoubleVector.fromArray(SPECIES, c, at2 + LANES)).intoArray(c, at2 + LANES);
+      int at3 = cOffset + 3 * ldc;
+      lo3.add(DoubleVector.fromArray(SPECIES, c, at3)).intoArray(c, at3);
+      hi3.add(DoubleVector.fromArray(SPECIES, c, at3 + LANES)).intoArray(c, at3 + LANES);
+      int at4 = cOffset + 4 * ldc;
+      lo4.add(DoubleVector.fromArray(SPECIES, c, at4)).intoArray(c, at4);
+      hi4.add(DoubleVector.fromArray(SPECIES, c, at4 + LANES)).intoArray(c, at4 + LANES);
+      int at5 = cOffset + 5 * ldc;
+      lo5.add(DoubleVector.fromArray(SPECIES, c, at5)).intoArray(c, at5);
+      hi5.add(DoubleVector.fromArray(SPECIES, c, at5 + LANES)).intoArray(c, at5 + LANES);
+    }
+  }
+}

@@ -1,0 +1,294 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.runtime.VectorSupport;
+import dev.adjoint.runtime.conv.Conv2dKernels;
+import dev.adjoint.runtime.linalg.Gemm;
+import dev.adjoint.runtime.parallel.Parallel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Measures this machine and Adjoint's runtime kernels and prints tables. Timings are medians after
+ * warm-up (see {@link Measurement}); nothing here asserts a time.
+ *
+ * <ol>
+ *   <li>the denominators: the Vector API FMA peak on 1 and 2 threads, and streaming (STREAM
+ *       triad) bandwidth over arrays much larger than the last-level cache;
+ *   <li>SGEMM, n = 256, 512, 1024, as GFLOP/s and percent of the peak on as many threads;
+ *   <li>streaming elementwise kernels, as GB/s and percent of the bandwidth;
+ *   <li>convolution forward on ResNet-like layers, as GFLOP/s;
+ *   <li>models: rows supplied by the caller of {@link #run(PrintStream, List)}.
+ * </ol>
+ *
+ * <p>Run with {@code java --add-modules jdk.incubator.vector -cp <runtime and bench jars>
+ * dev.adjoint.bench.Benchmarks}.
+ */
+public final class Benchmarks {
+  private static final int[] THREAD_COUNTS = {1, 2};
+  private static final int[] GEMM_SIZES = {256, 512, 1024};
+
+  private final PrintStream out;
+  /** FMA peak in GFLOP/s, by thread count. */
+  private final double[] peak = new double[THREAD_COUNTS.length];
+  /** Triad bandwidth in GB/s, by thread count. */
+  private final double[] bandwidth = new double[THREAD_COUNTS.length];
+
+  private Benchmarks(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    run(System.out, List.of());
+  }
+
+  /** Prints every table; {@code models} fills the models table (empty: the table says so). */
+  public static void run(PrintStream out, List<ModelRow> models) {
+    if (!VectorSupport.enabled()) {
+      out.println("The benchmarks measure the Vector API peak: start the JVM with"
+          + " --add-modules jdk.incubator.vector (and without -Dadjoint.vector=false).");
+      return;
+    }
+    int initialThreads = Parallel.threads();
+    try {
+      Benchmarks benchmarks = new Benchmarks(out);
+      benchmarks.printMachine();
+      benchmarks.denominators();
+      benchmarks.gemm();
+      benchmarks.streaming();
+      benchmarks.convolution();
+      printModels(out, models);
+    } finally {
+      Parallel.setThreads(initialThreads);
+    }
+  }
+
+  private void printMachine() {
+    out.printf(Locale.ROOT, "JVM: %s %s (%s), %d processors, %s; CPU: %s; vectors: %s%n",
+        System.getProperty("java.vm.name"), System.getProperty("java.vm.version"),
+        System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+        "max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB",
+        cpuModel(), VectorLoops.SPECIES);
+  }
+
+  private void denominators() {
+    Table table =
+        new Table("Machine: the denominators", "threads", "FMA peak GFLOP/s", "triad GB/s");
+    long iterations = 20_000_000;
+    int elements = streamElements();
+    float[] a = new float[elements];
+    float[] b = filled(elements, 1f);
+    float[] c = filled(elements, 2f);
+    for (int t = 0; t < THREAD_COUNTS.length; t++) {
+      int threads = THREAD_COUNTS[t];
+      Parallel.setThreads(threads);
+      float[] sink = new float[threads];
+      double seconds =
+          Measurement.medianSeconds(
+              () -> Parallel.forEach(threads, i -> sink[i] += VectorLoops.fmaChains(iterations)));
+      peak[t] = threads * VectorLoops.fmaFlops(iterations) / seconds / 1e9;
+      double triad =
+          Measurement.medianSeconds(
+              () -> forChunks(elements, (from, to) -> VectorLoops.triad(a, b, c, 3f, from, to)));
+      bandwidth[t] = 3.0 * Float.BYTES * elements / triad / 1e9;
+      table.row(threads, Table.format(peak[t], 1), Table.format(bandwidth[t], 1));
+      if (sink[0] == 42f) {
+        out.print("");
+      }
+    }
+    table.print(out);
+    out.printf(Locale.ROOT, "(triad a = b + s·c over 3 arrays of %d MiB; 12 bytes per element)%n",
+        (long) elements * Float.BYTES >> 20);
+  }
+
+  private void gemm() {
+    Table table = new Table("SGEMM C = A·B (n×n, row-major)", "n", "threads", "GFLOP/s",
+        "% of FMA peak", "ms");
+    for (int n : GEMM_SIZES) {
+      SplittableRandom random = new SplittableRandom(n);
+      float[] a = randomFloats(n * n, random);
+      float[] b = randomFloats(n * n, random);
+      float[] c = new float[n * n];
+      for (int t = 0; t < THREAD_COUNTS.length; t++) {
+        Parallel.setThreads(THREAD_COUNTS[t]);
+        double seconds =
+            Measurement.medianSeconds(
+                () -> Gemm.sgemm(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false));
+        double gflops = 2.0 * n * n * n / seconds / 1e9;
+        table.row(n, THREAD_COUNTS[t], Table.format(gflops, 1),
+            Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+      }
+    }
+    table.print(out);
+  }
+
+  private void streaming() {
+    Table table = new Table("Streaming elementwise kernels (F32, Vector API)", "kernel",
+        "threads", "GB/s", "% of triad bandwidth");
+    int elements = streamElements();
+    float[] x = filled(elements, 1.5f);
+    float[] y = new float[elements];
+    int channels = 64;
+    int plane = elements / channels / 64;
+    int planes = elements / plane;
+    float[] scale = filled(channels, 0.5f);
+    float[] shift = filled(channels, 0.25f);
+    for (int t = 0; t < THREAD_COUNTS.length; t++) {
+      Parallel.setThreads(THREAD_COUNTS[t]);
+      double affine =
+          Measurement.medianSeconds(
+              () -> forChunks(elements, (from, to) -> VectorLoops.affine(x, y, 2f, 1f, from, to)));
+      double gbs = 2.0 * Float.BYTES * elements / affine / 1e9;
+      table.row("y = a·x + b", THREAD_COUNTS[t], Table.format(gbs, 1),
+          Table.format(100 * gbs / bandwidth[t], 1));
+      double norm =
+          Measurement.medianSeconds(
+              () -> Parallel.forEach(64, chunk -> VectorLoops.channelAffine(x, y, scale, shift,
+                  channels, plane, chunk * planes / 64, (chunk + 1) * planes / 64)));
+      gbs = 2.0 * Float.BYTES * planes * plane / norm / 1e9;
+      table.row("batch-norm affine y = x·scale[c] + shift[c]", THREAD_COUNTS[t],
+          Table.format(gbs, 1), Table.format(100 * gbs / bandwidth[t], 1));
+    }
+    table.print(out);
+    out.println("(bytes counted: one read of x and one write of y per element)");
+  }
+
+  /** ResNet-like convolution layers: name, N, C, H, W, O, K, stride, padding. */
+  private record ConvLayer(String name, int n, int c, int h, int w, int o, int k, int stride, int pad) {
+    int oh() {
+      return (h + 2 * pad - k) / stride + 1;
+    }
+
+    int ow() {
+      return (w + 2 * pad - k) / stride + 1;
+    }
+
+    double flops() {
+      return 2.0 * n * o * oh() * ow() * c * k * k;
+    }
+  }
+
+  private static final List<ConvLayer> CONV_LAYERS =
+      List.of(
+          new ConvLayer("ResNet-18 stem 7×7/2, 3→64, 224², N=1", 1, 3, 224, 224, 64, 7, 2, 3),
+          new ConvLayer("ResNet-18 3×3, 64→64, 56², N=1", 1, 64, 56, 56, 64, 3, 1, 1),
+          new ConvLayer("ResNet-18 3×3, 128→128, 28², N=1", 1, 128, 28, 28, 128, 3, 1, 1),
+          new ConvLayer("ResNet-18 3×3, 256→256, 14², N=1", 1, 256, 14, 14, 256, 3, 1, 1),
+          new ConvLayer("ResNet-18 3×3, 512→512, 7², N=1", 1, 512, 7, 7, 512, 3, 1, 1),
+          new ConvLayer("ResNet-18 1×1/2 shortcut, 64→128, 56², N=1", 1, 64, 56, 56, 128, 1, 2, 0),
+          new ConvLayer("CIFAR ResNet 3×3, 16→16, 32², N=32", 32, 16, 32, 32, 16, 3, 1, 1),
+          new ConvLayer("CIFAR ResNet 3×3, 64→64, 8², N=32", 32, 64, 8, 8, 64, 3, 1, 1));
+
+  private void convolution() {
+    Table table = new Table("Conv2d forward (F32, NCHW)", "layer", "threads", "GFLOP/s",
+        "% of FMA peak", "ms");
+    for (ConvLayer layer : CONV_LAYERS) {
+      SplittableRandom random = new SplittableRandom(layer.name().hashCode());
+      float[] x = randomFloats(layer.n() * layer.c() * layer.h() * layer.w(), random);
+      float[] wt = randomFloats(layer.o() * layer.c() * layer.k() * layer.k(), random);
+      float[] y = new float[layer.n() * layer.o() * layer.oh() * layer.ow()];
+      for (int t = 0; t < THREAD_COUNTS.length; t++) {
+        Parallel.setThreads(THREAD_COUNTS[t]);
+        double seconds =
+            Measurement.medianSeconds(
+                () -> Conv2dKernels.forward(x, 0, layer.n(), layer.c(), layer.h(), layer.w(), wt, 0,
+                    layer.o(), layer.k(), layer.k(), layer.stride(), layer.stride(), layer.pad(),
+                    layer.pad(), 1, 1, 1, y, 0, layer.oh(), layer.ow()));
+        double gflops = layer.flops() / seconds / 1e9;
+        table.row(layer.name(), THREAD_COUNTS[t], Table.format(gflops, 1),
+            Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+      }
+    }
+    table.print(out);
+  }
+
+  /**
+   * The models table: per model and engine, the median time per run, the time from the graph to
+   * the first result, and the runs until steady speed. The rows come from the caller, which can
+   * compile models; this module only depends on the runtime.
+   */
+  public static void printModels(PrintStream out, List<ModelRow> models) {
+    Table table = new Table("Models", "model", "engine", "ms per run (median)",
+        "graph to first result ms", "runs to steady");
+    for (ModelRow row : models) {
+      table.row(row.model(), row.engine(), Table.format(row.medianMillis(), 3),
+          Table.format(row.firstResultMillis(), 1), row.runsToSteady());
+    }
+    table.print(out);
+    if (models.isEmpty()) {
+      out.println("(no model rows: the caller of Benchmarks.run supplies them)");
+    }
+  }
+
+  /** Elements per streaming array: three arrays together four times the last-level cache. */
+  private static int streamElements() {
+    long cache = lastLevelCacheBytes();
+    long wanted = Math.max(64L << 20, 4 * cache / 3) / Float.BYTES;
+    long affordable = Runtime.getRuntime().maxMemory() / 2 / 3 / Float.BYTES;
+    return (int) Math.min(Math.min(wanted, affordable), Integer.MAX_VALUE - 64);
+  }
+
+  /** The largest cache that /sys reports for CPU 0, or 32 MiB where it cannot be read. */
+  private static long lastLevelCacheBytes() {
+    long largest = 32L << 20;
+    for (int index = 0; index < 5; index++) {
+      Path size = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index + "/size");
+      try {
+        String text = Files.readString(size).strip();
+        long multiplier = text.endsWith("K") ? 1 << 10 : text.endsWith("M") ? 1 << 20 : 1;
+        String digits = text.replaceAll("[^0-9]", "");
+        if (!digits.isEmpty()) {
+          largest = Math.max(largest, Long.parseLong(digits) * multiplier);
+        }
+      } catch (IOException | NumberFormatException e) {
+        // Not Linux, or no such cache level: keep what was found so far.
+      }
+    }
+    return largest;
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).strip();
+        }
+      }
+    } catch (IOException e) {
+      // Fall through to the architecture name.
+    }
+    return System.getProperty("os.arch");
+  }
+
+  private interface Range {
+    void run(int from, int to);
+  }
+
+  /** Splits [0, elements) into 64 fixed chunks run by the pool. */
+  private static void forChunks(int elements, Range range) {
+    int chunks = 64;
+    Parallel.forEach(chunks, chunk -> {
+      long from = (long) elements * chunk / chunks;
+      long to = (long) elements * (chunk + 1) / chunks;
+      range.run((int) from, (int) to);
+    });
+  }
+
+  private static float[] filled(int length, float value) {
+    float[] values = new float[length];
+    java.util.Arrays.fill(values, value);
+    return values;
+  }
+
+  private static float[] randomFloats(int length, SplittableRandom random) {
+    float[] values = new float[length];
+    for (int i = 0; i < length; i++) {
+      values[i] = (float) random.nextDouble(-1, 1);
+    }
+    return values;
+  }
+}
