@@ -10,7 +10,10 @@ public final class Main {
       Usage: adjoint <command> [args]
 
       Commands:
-        demo [args]    build a small model, differentiate it, train it and check its gradients
+        demo [epochs] [dir]  train a small ResNet on MNIST with the JVM backend, fold batch norm,
+                             save a checkpoint and a plot of the training curves in dir (adjoint-out)
+        tour           build an MLP, print its IR and backward IR, train it with the reference
+                       interpreter and check its gradients against finite differences
         fold           print a small ResNet's IR before and after folding batch norm into its convolutions
         help           show this message
       """;
@@ -22,7 +25,8 @@ public final class Main {
     String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
     try {
       switch (command) {
-        case "demo" -> Demo.run(rest);
+        case "demo" -> MnistDemo.run(rest);
+        case "tour" -> Tour.run(rest);
         case "fold" -> FoldDemo.run(rest);
         default -> {
           if (!command.equals("help")) {

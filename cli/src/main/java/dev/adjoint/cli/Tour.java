@@ -22,12 +22,12 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The {@code demo} subcommand: what Adjoint does today, end to end. Builds an MLP classifier as a
+ * The {@code tour} subcommand: the core of Adjoint, end to end and in seconds. Builds an MLP classifier as a
  * graph, prints its IR, derives the backward graph, trains it on a synthetic three-arm spiral with
  * the reference interpreter (loss falls, accuracy rises), and checks the derived gradients
  * against finite differences.
  */
-final class Demo {
+final class Tour {
   private static final int CLASSES = 3;
   private static final int HIDDEN = 24;
   private static final int TRAIN_POINTS = 300;
@@ -36,7 +36,7 @@ final class Demo {
   private static final double LEARNING_RATE = 0.5;
   private static final long SEED = 7;
 
-  private Demo() {}
+  private Tour() {}
 
   static void run(String[] args) {
     long start = System.nanoTime();
