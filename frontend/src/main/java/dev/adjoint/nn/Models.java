@@ -36,4 +36,22 @@ public final class Models {
     }
     return Blocks.classifierHead("head", h, classes);
   }
+
+  /**
+   * ResNet-18 (He et al. 2015) for ImageNet-sized inputs: a 7×7 stride-2 stem, a 3×3 stride-2 max
+   * pool, four stages of two basic blocks at 64, 128, 256 and 512 channels, and a global-pool
+   * classifier.
+   */
+  public static Tensor resnet18(Tensor images, int classes) {
+    Tensor h = Blocks.convBn("stem", images, 64, 7, 2).relu()
+        .maxPool2d(3, 2, dev.adjoint.dsl.Padding.of(1));
+    int[] widths = {64, 128, 256, 512};
+    for (int stage = 0; stage < widths.length; stage++) {
+      for (int block = 0; block < 2; block++) {
+        int stride = stage > 0 && block == 0 ? 2 : 1;
+        h = Blocks.residual("stage" + (stage + 1) + "/block" + (block + 1), h, widths[stage], stride);
+      }
+    }
+    return Blocks.classifierHead("head", h, classes);
+  }
 }

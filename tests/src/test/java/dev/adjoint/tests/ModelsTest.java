@@ -108,4 +108,14 @@ class ModelsTest {
     assertTrue(g.nodes().stream().anyMatch(n -> n.name().startsWith("b2/projection/")));
     assertTrue(g.nodes().stream().noneMatch(n -> n.name().startsWith("b1/projection/")));
   }
+
+  @Test
+  void resnet18HasTheParameterCountOfTorchvision() {
+    GraphBuilder b = new GraphBuilder("resnet18").training(false);
+    Tensor images = b.input("images", DType.F32, Shape.BATCH, 3, 224, 224);
+    Tensor logits = Models.resnet18(images, 1000);
+    assertEquals(Shape.batched(1000), logits.shape());
+    // torchvision.models.resnet18().parameters() sums to 11,689,512 (its convolutions have no bias).
+    assertEquals(11_689_512, parameterCount(b.build(logits)));
+  }
 }
