@@ -158,7 +158,8 @@ public final class Benchmarks {
   }
 
   /** ResNet-like convolution layers: name, N, C, H, W, O, K, stride, padding. */
-  private record ConvLayer(String name, int n, int c, int h, int w, int o, int k, int stride, int pad) {
+  private record ConvLayer(
+      String name, int n, int c, int h, int w, int o, int k, int stride, int pad) {
     int oh() {
       return (h + 2 * pad - k) / stride + 1;
     }

@@ -14,6 +14,7 @@ public final class Main {
                              save a checkpoint and a plot of the training curves in dir (adjoint-out)
         tour           build an MLP, print its IR and backward IR, train it with the reference
                        interpreter and check its gradients against finite differences
+        bench          print the benchmark tables: runtime kernels, then models on each engine
         fold           print a small ResNet's IR before and after folding batch norm into its convolutions
         help           show this message
       """;
@@ -27,6 +28,7 @@ public final class Main {
       switch (command) {
         case "demo" -> MnistDemo.run(rest);
         case "tour" -> Tour.run(rest);
+        case "bench" -> ModelBenchmarks.run(rest);
         case "fold" -> FoldDemo.run(rest);
         default -> {
           if (!command.equals("help")) {

@@ -64,7 +64,7 @@ final class MnistDemo {
   }
 
   static void run(String[] args) {
-    double epochs = args.length > 0 ? Double.parseDouble(args[0]) : 1;
+    double epochs = args.length > 0 ? Double.parseDouble(args[0]) : 1.5;
     Path out = Path.of(args.length > 1 ? args[1] : "adjoint-out");
     long start = System.nanoTime();
 

@@ -11,9 +11,10 @@ import org.jspecify.annotations.Nullable;
  * only loaded after this says yes, so everything still runs, on scalar code, without the module.
  *
  * <p>The pattern for a kernel with both paths: a {@code static final} field set to {@code
- * enabled() ? VectorThing.create() : new ScalarThing()}, where {@code VectorThing} is the only class
- * that names Vector API types. The JVM resolves {@code VectorThing} when that call first runs, so
- * it never loads where the module is absent, and the JIT inlines through the constant field.
+ * enabled() ? new VectorThing() : new ScalarThing()}, where {@code VectorThing} is the only
+ * class that names Vector API types. The JVM resolves {@code VectorThing} when that expression
+ * first runs, so it never loads where the module is absent, and the JIT inlines through the
+ * constant field.
  */
 public final class VectorSupport {
   /** The module that holds the Vector API while it incubates. */

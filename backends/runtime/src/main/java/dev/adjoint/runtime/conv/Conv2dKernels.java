@@ -68,7 +68,7 @@ public final class Conv2dKernels {
     FloatConv.backwardFilter(s, x, xOff, g, gOff, dwt, dwtOff);
   }
 
-  /** The F64 version of {@link #forward(float[], int, int, int, int, int, float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, int, int)}. */
+  /** The F64 twin of {@code forward} above. */
   public static void forward(
       double[] x, int xOff, int n, int c, int h, int w,
       double[] wt, int wOff, int o, int kh, int kw,
@@ -82,7 +82,7 @@ public final class Conv2dKernels {
     DoubleConv.forward(s, x, xOff, wt, wOff, y, yOff);
   }
 
-  /** The F64 version of {@link #backwardInput(float[], int, int, int, int, int, float[], int, int, int, int, int, int, int, int, int, int, float[], int, int, int, int)}. */
+  /** The F64 twin of {@code backwardInput} above. */
   public static void backwardInput(
       double[] g, int gOff, int n, int o, int oh, int ow,
       double[] wt, int wOff, int kh, int kw,
@@ -96,7 +96,7 @@ public final class Conv2dKernels {
     DoubleConv.backwardInput(s, g, gOff, wt, wOff, dx, dxOff);
   }
 
-  /** The F64 version of {@link #backwardFilter(float[], int, int, int, int, int, float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, int, int)}. */
+  /** The F64 twin of {@code backwardFilter} above. */
   public static void backwardFilter(
       double[] x, int xOff, int n, int c, int h, int w,
       double[] g, int gOff, int o, int oh, int ow,

@@ -11,7 +11,8 @@ record ConvGeometry(
 
   ConvGeometry {
     if (n < 0 || c < 1 || h < 1 || w < 1 || o < 1 || kh < 1 || kw < 1 || oh < 1 || ow < 1) {
-      throw new IllegalArgumentException("conv2d: sizes must be positive (batch may be 0): " + this);
+      throw new IllegalArgumentException(
+          "conv2d: sizes must be positive (batch may be 0): " + this);
     }
     if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || padTop < 0 || padLeft < 0) {
       throw new IllegalArgumentException(
@@ -74,9 +75,10 @@ record ConvGeometry(
 
   @Override
   public String toString() {
-    return "x[" + n + "," + c + "," + h + "," + w + "] * w[" + o + "," + (groups == 0 ? c : c / groups)
-        + "," + kh + "," + kw + "] -> y[" + n + "," + o + "," + oh + "," + ow + "], stride "
-        + sh + "x" + sw + ", padding " + padTop + "," + padLeft + ", dilation " + dh + "x" + dw
-        + ", groups " + groups;
+    int perGroup = groups == 0 ? c : c / groups;
+    return "x[" + n + "," + c + "," + h + "," + w + "] * w[" + o + "," + perGroup + "," + kh + ","
+        + kw + "] -> y[" + n + "," + o + "," + oh + "," + ow + "], stride " + sh + "x" + sw
+        + ", padding " + padTop + "," + padLeft + ", dilation " + dh + "x" + dw + ", groups "
+        + groups;
   }
 }

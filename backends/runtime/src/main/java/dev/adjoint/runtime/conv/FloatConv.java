@@ -161,14 +161,17 @@ final class FloatConv {
 
   /**
    * Copies {@code count} input values x[rowBase + start + t·step] for t in [0, count) into dst,
-   * with zeros where start + t·step falls outside [0, width). Unit steps, the common case, avoid
-   * the divisions.
+   * with zeros where start + t·step falls outside [0, width). Runs wholly inside the row and unit
+   * steps, the common cases, avoid the divisions.
    */
   static void copyRow(
       float[] x, int rowBase, int start, int step, int count, int width, float[] dst, int at) {
     int first;
     int end;
-    if (step == 1) {
+    if (start >= 0 && start + (count - 1) * step < width) {
+      first = 0;
+      end = count;
+    } else if (step == 1) {
       first = Math.min(count, Math.max(0, -start));
       end = Math.max(first, Math.min(count, width - start));
     } else {
@@ -182,10 +185,9 @@ final class FloatConv {
       if (end > first) {
         System.arraycopy(x, rowBase + start + first, dst, at + first, end - first);
       }
-    } else {
-      for (int t = first; t < end; t++) {
-        dst[at + t] = x[rowBase + start + t * step];
-      }
+    } else if (end > first) {
+      StridedCopy.INSTANCE.copy(
+          x, rowBase + start + first * step, step, end - first, dst, at + first);
     }
     for (int t = end; t < count; t++) {
       dst[at + t] = 0f;

@@ -182,10 +182,11 @@ final class VectorFloatDirectConv implements FloatDirectConv {
   }
 
   /**
-   * One depth block [kFrom, kTo) of a tile of 12 output pixels × 32 output channels whose pixels' input offsets start at {@code base[baseAt]}: per step one broadcast input value
-   * per pixel times the weight vectors. The block's sums are stored into {@code tiles}
-   * (pixel-major) or added to what is there. Stored here, not in a helper: a vector passed to a
-   * call that is not inlined is boxed, and then so are the accumulators in the loop.
+   * One depth block [kFrom, kTo) of a tile of 12 output pixels × 32 output channels, whose pixels'
+   * input offsets start at {@code base[baseAt]}: per step one broadcast input value per pixel
+   * times the two weight vectors. The block's sums are stored into {@code tiles} (pixel-major) or
+   * added to what is there. Stored here, not in a helper: a vector passed to a call that is not
+   * inlined is boxed, and then so are the accumulators in the loop.
    */
   private static void tile(
       float[] input, int[] base, int baseAt, int[] offsets, int kFrom, int kTo, float[] weights,

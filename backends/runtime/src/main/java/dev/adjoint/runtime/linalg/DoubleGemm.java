@@ -24,14 +24,14 @@ final class DoubleGemm {
   private static final int COLUMN_BLOCK = 1024;
   /** Rows per packed block of A (2 MiB at most). */
   private static final int ROW_BLOCK = 2048;
-  /** Below this many multiply-adds, one thread does everything: the pool costs more than it gives. */
+  /** Below this many multiply-adds one thread does all: the pool would cost more than it saves. */
   private static final long PARALLEL_MIN_WORK = 1L << 18;
   /** Micro-panels per packing chunk. */
   private static final int PANELS_PER_PACK_CHUNK = 4;
   /** Row panels per compute task at most: their packed A (192×256) stays in L2. */
   private static final int MAX_ROW_PANELS_PER_TASK = 16;
   /** Compute tasks per block wanted, for load balance; fewer when there are fewer panels. */
-  private static final int WANTED_TASKS = 8;
+  private static final int WANTED_TASKS = 16;
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
   private static final ThreadLocal<double[]> EDGE_TILE =

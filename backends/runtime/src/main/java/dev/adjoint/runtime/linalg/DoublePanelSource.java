@@ -1,8 +1,8 @@
 package dev.adjoint.runtime.linalg;
 
 /**
- * An operand of {@link Gemm#sgemm(int, int, int, DoublePanelSource, DoublePanelSource, double[], int,
- * int, boolean)} that copies blocks of itself into the packed layout the micro-kernel reads.
+ * An operand of the panel-source {@code Gemm.sgemm} that copies blocks of itself into the packed
+ * layout the micro-kernel reads.
  *
  * <p>The operand is seen as lines along a depth: for the left operand op(A)[m×k] a line is a row
  * and the depth is k; for the right operand op(B)[k×n] a line is a column and the depth is again

@@ -37,7 +37,7 @@ public final class Gemm {
         c, cOffset, ldc, accumulate);
   }
 
-  /** The F64 version of {@link #sgemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean)}. */
+  /** The F64 twin of the array {@code sgemm} above: same contract, same arithmetic in double. */
   public static void dgemm(
       boolean transA, boolean transB, int m, int n, int k,
       double[] a, int aOffset, int lda, double[] b, int bOffset, int ldb,
@@ -65,7 +65,7 @@ public final class Gemm {
     FloatGemm.multiply(m, n, k, a, b, c, cOffset, ldc, accumulate);
   }
 
-  /** The F64 version of {@link #sgemm(int, int, int, FloatPanelSource, FloatPanelSource, float[], int, int, boolean)}. */
+  /** The F64 twin of the panel-source {@code sgemm} above. */
   public static void dgemm(
       int m, int n, int k, DoublePanelSource a, DoublePanelSource b,
       double[] c, int cOffset, int ldc, boolean accumulate) {

@@ -67,14 +67,16 @@ final class VectorFloatKernel implements FloatMicroKernel {
         for (int d = 0; d < depth; d++) {
           int from = base + d * depthStride;
           FloatVector.fromArray(SPECIES, array, from).intoArray(dst, at + d * width);
-          FloatVector.fromArray(SPECIES, array, from + LANES).intoArray(dst, at + d * width + LANES);
+          FloatVector.fromArray(SPECIES, array, from + LANES)
+              .intoArray(dst, at + d * width + LANES);
         }
       } else {
         int total = width * depth;
         int q = 0;
         for (int d = 0; q + period <= total; q += period, d += period / width) {
           for (int v = 0; v < period; v += LANES) {
-            FloatVector.fromArray(SPECIES, array, base + d, indexMap, v).intoArray(dst, at + q + v);
+            FloatVector.fromArray(SPECIES, array, base + d, indexMap, v)
+                .intoArray(dst, at + q + v);
           }
         }
         for (; q < total; q++) {

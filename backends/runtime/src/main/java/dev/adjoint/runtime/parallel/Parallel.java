@@ -1,11 +1,11 @@
 package dev.adjoint.runtime.parallel;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs loops of independent chunks on a shared pool of daemon threads.
@@ -15,10 +15,17 @@ import java.util.function.IntConsumer;
  * count. The calling thread works on chunks too, and a {@code forEach} called from inside a chunk
  * runs inline, so nested parallel kernels neither deadlock nor oversubscribe.
  *
+ * <p>Compiled programs call many short kernels in a row, so an idle worker spins for {@link
+ * #SPIN_NANOS} before it parks: a loop that follows soon after the last one starts in about a
+ * microsecond instead of the tens of microseconds a wake-up takes.
+ *
  * <p>The thread count comes from the system property {@code adjoint.threads} (default: the number
  * of available processors) and can be changed with {@link #setThreads(int)}.
  */
 public final class Parallel {
+  /** How long an idle worker looks for new loops before it parks. */
+  static final long SPIN_NANOS = 50_000;
+
   private static final ThreadLocal<Boolean> INSIDE_CHUNK = ThreadLocal.withInitial(() -> false);
   private static volatile Pool pool = new Pool(initialThreads());
 
@@ -34,7 +41,7 @@ public final class Parallel {
       throw new IllegalArgumentException("Parallel.forEach: negative chunk count " + chunks);
     }
     Pool current = pool;
-    if (chunks == 1 || current.threads == 1 || INSIDE_CHUNK.get()) {
+    if (chunks <= 1 || current.threads == 1 || INSIDE_CHUNK.get()) {
       runInline(chunks, body);
       return;
     }
@@ -48,11 +55,12 @@ public final class Parallel {
 
   /**
    * Sets the thread count for later {@link #forEach} calls (benchmarks and determinism tests use
-   * this). Loops already running finish on the old pool.
+   * this). Loops already running finish on the old pool, whose workers then exit.
    */
   public static synchronized void setThreads(int threads) {
     if (threads < 1) {
-      throw new IllegalArgumentException("Parallel.setThreads: need at least 1 thread, got " + threads);
+      throw new IllegalArgumentException(
+          "Parallel.setThreads: need at least 1 thread, got " + threads);
     }
     if (threads == pool.threads) {
       return;
@@ -91,30 +99,44 @@ public final class Parallel {
         "system property adjoint.threads must be a positive integer, got '" + property + "'");
   }
 
-  /** {@code threads - 1} workers (started on first use); the calling thread is the last one. */
+  /**
+   * {@code threads - 1} workers, started with the pool; the thread calling {@link #run} is the
+   * last one. Loops in progress sit in a queue that idle workers scan, so several callers (one
+   * compiled program run from many threads) share the workers.
+   */
   private static final class Pool {
     final int threads;
-    private final ExecutorService workers;
+    private final Worker[] workers;
+    private final ConcurrentLinkedQueue<Loop> loops = new ConcurrentLinkedQueue<>();
+    private volatile boolean shutdown;
 
     Pool(int threads) {
       this.threads = threads;
-      this.workers =
-          Executors.newFixedThreadPool(
-              Math.max(1, threads - 1),
-              runnable -> {
-                Thread thread = new Thread(runnable, "adjoint-worker");
-                thread.setDaemon(true);
-                return thread;
-              });
+      this.workers = new Worker[threads - 1];
+      for (int i = 0; i < workers.length; i++) {
+        workers[i] = new Worker(this);
+        Thread thread = new Thread(workers[i]::work, "adjoint-worker-" + (i + 1));
+        thread.setDaemon(true);
+        workers[i].thread = thread;
+        thread.start();
+      }
     }
 
     void run(int chunks, IntConsumer body) {
       Loop loop = new Loop(chunks, body);
-      int helpers = Math.min(threads, chunks) - 1;
-      for (int i = 0; i < helpers; i++) {
-        workers.execute(loop::work);
+      loops.add(loop);
+      int wanted = Math.min(workers.length, chunks - 1);
+      for (Worker worker : workers) {
+        if (wanted == 0) {
+          break;
+        }
+        if (worker.parked) {
+          LockSupport.unpark(worker.thread);
+        }
+        wanted--;
       }
       loop.work();
+      loops.remove(loop);
       loop.awaitAllChunks();
       Throwable failure = loop.failure.get();
       if (failure instanceof RuntimeException e) {
@@ -128,22 +150,69 @@ public final class Parallel {
       }
     }
 
+    /** The oldest loop that still has unclaimed chunks, or null. */
+    @Nullable Loop nextLoop() {
+      for (Loop loop : loops) {
+        if (loop.hasUnclaimedChunks()) {
+          return loop;
+        }
+        loops.remove(loop);
+      }
+      return null;
+    }
+
     void shutdown() {
-      workers.shutdown();
+      shutdown = true;
+      for (Worker worker : workers) {
+        LockSupport.unpark(worker.thread);
+      }
+    }
+  }
+
+  private static final class Worker {
+    private final Pool pool;
+    volatile boolean parked;
+    @Nullable Thread thread;
+
+    Worker(Pool pool) {
+      this.pool = pool;
+    }
+
+    void work() {
+      INSIDE_CHUNK.set(true);
+      long idleSince = System.nanoTime();
+      while (!pool.shutdown) {
+        Loop loop = pool.nextLoop();
+        if (loop != null) {
+          loop.work();
+          idleSince = System.nanoTime();
+        } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          // Announce the park, then look once more: a loop added in between either sees the
+          // flag and unparks us, or is found by this second look.
+          parked = true;
+          if (pool.nextLoop() == null && !pool.shutdown) {
+            LockSupport.park(this);
+          }
+          parked = false;
+          idleSince = System.nanoTime();
+        }
+      }
     }
   }
 
   /**
    * One {@code forEach} call: threads claim chunks from a shared counter until none is left. After
    * a failure the remaining chunks are claimed but skipped, so the caller only ever waits for
-   * chunks that some thread is running; a helper that starts late finds nothing to do.
+   * chunks that some thread is running.
    */
   private static final class Loop {
     final int chunks;
     final IntConsumer body;
     final AtomicInteger next = new AtomicInteger();
     final AtomicInteger finished = new AtomicInteger();
-    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
     final Thread caller = Thread.currentThread();
 
     Loop(int chunks, IntConsumer body) {
@@ -151,6 +220,11 @@ public final class Parallel {
       this.body = body;
     }
 
+    boolean hasUnclaimedChunks() {
+      return next.get() < chunks;
+    }
+
+    /** Claims and runs chunks until none is left; marks the thread as inside a chunk meanwhile. */
     void work() {
       boolean nested = INSIDE_CHUNK.get();
       INSIDE_CHUNK.set(true);
@@ -175,8 +249,9 @@ public final class Parallel {
     }
 
     void awaitAllChunks() {
-      // Chunks are often short: spin briefly before parking.
-      for (int spin = 0; finished.get() != chunks && spin < 20_000; spin++) {
+      // The last chunks are usually running already: spin briefly before parking.
+      long spinUntil = System.nanoTime() + SPIN_NANOS;
+      while (finished.get() != chunks && System.nanoTime() < spinUntil) {
         Thread.onSpinWait();
       }
       while (finished.get() != chunks) {

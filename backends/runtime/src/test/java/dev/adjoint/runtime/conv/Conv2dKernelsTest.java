@@ -20,7 +20,8 @@ class Conv2dKernelsTest {
   /**
    * ResNet-like layers, large enough for several GEMM depth blocks (K = 32·9 = 288) and edge
    * tiles: a 3×3 same convolution, a strided 3×3, a 1×1 projection, a strided 1×1 shortcut, a
-   * depthwise 3×3 and a grouped one; batches of 1 (parallel GEMM) and 5 (parallel images). The
+   * depthwise 3×3 and a grouped one; batches of 1 (parallel GEMM) and 5 (parallel images); a
+   * 7×7/2 stem and a 3×3/3 whose output rows are long enough for the gathered strided copies. The
    * last two have 32 input and 64 or 32 output channels per group, shapes the direct
    * (blocked-channel) F32 path takes on 512-bit vectors: two depth blocks and a partial pixel
    * tile, then groups with stride, dilation and trailing padding.
@@ -32,6 +33,8 @@ class Conv2dKernelsTest {
     new ConvReference(2, 16, 10, 10, 30, 1, 1, 2, 2, 0, 0, 1, 1, 1, 5, 5),
     new ConvReference(2, 24, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 24, 10, 10),
     new ConvReference(3, 12, 8, 8, 18, 3, 3, 1, 1, 2, 2, 2, 2, 3, 8, 8),
+    new ConvReference(1, 3, 40, 40, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, 20, 20),
+    new ConvReference(1, 2, 60, 61, 4, 3, 3, 3, 3, 1, 1, 1, 1, 1, 20, 21),
     new ConvReference(2, 32, 9, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 9, 10),
     new ConvReference(1, 64, 11, 9, 64, 3, 3, 2, 1, 1, 2, 2, 1, 2, 5, 11),
   };

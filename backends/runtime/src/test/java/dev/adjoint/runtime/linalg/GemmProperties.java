@@ -54,7 +54,8 @@ class GemmProperties {
   @Provide
   Arbitrary<Case> cases() {
     Arbitrary<Integer> edge =
-        Arbitraries.of(1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 16, 17, 23, 24, 25, 31, 32, 33, 37, 48, 64, 97);
+        Arbitraries.of(
+            1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 16, 17, 23, 24, 25, 31, 32, 33, 37, 48, 64, 97);
     Arbitrary<Integer> depth =
         Arbitraries.oneOf(edge, Arbitraries.of(255, 256, 257, 300, 513));
     Arbitrary<Integer> small = Arbitraries.integers().between(0, 5);
@@ -63,7 +64,8 @@ class GemmProperties {
             flag, flag, edge, edge, depth,
             Combinators.combine(small, small, small).as((x, y, z) -> new int[] {x, y, z}),
             Combinators.combine(small, small, small).as((x, y, z) -> new int[] {x, y, z}),
-            Combinators.combine(flag, Arbitraries.longs()).as((acc, seed) -> new Object[] {acc, seed}))
+            Combinators.combine(flag, Arbitraries.longs())
+                .as((acc, seed) -> new Object[] {acc, seed}))
         .as(
             (ta, tb, m, n, k, offsets, pads, rest) ->
                 new Case(ta, tb, m, n, k, offsets[0], offsets[1], offsets[2], pads[0], pads[1],

@@ -90,7 +90,8 @@ final class GemmReference {
         double sum = accumulate ? c[at] : 0.0;
         double abs = accumulate ? Math.abs(c[at]) : 0.0;
         for (int p = 0; p < k; p++) {
-          double term = valueA(transA, a, aOffset, lda, i, p) * valueB(transB, b, bOffset, ldb, p, j);
+          double term =
+              valueA(transA, a, aOffset, lda, i, p) * valueB(transB, b, bOffset, ldb, p, j);
           sum += term;
           abs += Math.abs(term);
         }

@@ -3,11 +3,14 @@ package dev.adjoint.runtime.parallel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +93,44 @@ class ParallelTest {
     for (int i = 0; i < 10; i++) {
       assertEquals(1, runs.get(i));
     }
+  }
+
+  /**
+   * Many callers at once, some pausing long enough between loops for the workers to park: every
+   * loop completes (no lost wake-up), every chunk exactly once.
+   */
+  @Test
+  void concurrentCallersAndParkedWorkersNeverLoseALoop() {
+    Parallel.setThreads(3);
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      Thread[] callers = new Thread[6];
+      AtomicIntegerArray failures = new AtomicIntegerArray(callers.length);
+      for (int t = 0; t < callers.length; t++) {
+        int caller = t;
+        callers[t] = new Thread(() -> {
+          for (int loop = 0; loop < 300; loop++) {
+            int chunks = 1 + (loop * 7 + caller) % 9;
+            AtomicIntegerArray runs = new AtomicIntegerArray(chunks);
+            Parallel.forEach(chunks, runs::incrementAndGet);
+            for (int i = 0; i < chunks; i++) {
+              if (runs.get(i) != 1) {
+                failures.incrementAndGet(caller);
+              }
+            }
+            if (loop % 50 == caller) {
+              LockSupport.parkNanos(2 * Parallel.SPIN_NANOS);
+            }
+          }
+        });
+        callers[t].start();
+      }
+      for (Thread caller : callers) {
+        caller.join();
+      }
+      for (int t = 0; t < callers.length; t++) {
+        assertEquals(0, failures.get(t), "caller " + t);
+      }
+    });
   }
 
   @Test

@@ -1,0 +1,52 @@
+package dev.adjoint.runtime.conv;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Strided copies by vector gathers, with an index map [0, step, 2·step, ...] built per call.
+ * Loaded only when {@link dev.adjoint.runtime.VectorSupport} says the module is present.
+ */
+final class VectorStridedCopy implements StridedCopy {
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+
+  @Override
+  public void copy(float[] src, int from, int step, int count, float[] dst, int at) {
+    int lanes = FLOATS.length();
+    int t = 0;
+    if (count >= lanes) {
+      int[] indexMap = indexMap(step, lanes);
+      for (; t + lanes <= count; t += lanes) {
+        FloatVector.fromArray(FLOATS, src, from + t * step, indexMap, 0).intoArray(dst, at + t);
+      }
+    }
+    for (; t < count; t++) {
+      dst[at + t] = src[from + t * step];
+    }
+  }
+
+  @Override
+  public void copy(double[] src, int from, int step, int count, double[] dst, int at) {
+    int lanes = DOUBLES.length();
+    int t = 0;
+    if (count >= lanes) {
+      int[] indexMap = indexMap(step, lanes);
+      for (; t + lanes <= count; t += lanes) {
+        DoubleVector.fromArray(DOUBLES, src, from + t * step, indexMap, 0).intoArray(dst, at + t);
+      }
+    }
+    for (; t < count; t++) {
+      dst[at + t] = src[from + t * step];
+    }
+  }
+
+  private static int[] indexMap(int step, int lanes) {
+    int[] map = new int[lanes];
+    for (int lane = 0; lane < lanes; lane++) {
+      map[lane] = lane * step;
+    }
+    return map;
+  }
+}

@@ -1,0 +1,147 @@
+package dev.adjoint.cli;
+
+import dev.adjoint.autodiff.Losses;
+import dev.adjoint.bench.Benchmarks;
+import dev.adjoint.bench.ModelRow;
+import dev.adjoint.dsl.GraphBuilder;
+import dev.adjoint.dsl.Tensor;
+import dev.adjoint.ir.DType;
+import dev.adjoint.ir.Graph;
+import dev.adjoint.ir.NDArray;
+import dev.adjoint.ir.Node;
+import dev.adjoint.ir.Shape;
+import dev.adjoint.ir.Weights;
+import dev.adjoint.jvm.CompiledProgram;
+import dev.adjoint.jvm.Compiler;
+import dev.adjoint.nn.Dense;
+import dev.adjoint.nn.Models;
+import dev.adjoint.reference.ReferenceInterpreter;
+import dev.adjoint.train.Optimizer;
+import dev.adjoint.train.TrainingStep;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * The {@code bench} subcommand: the runtime's tables (FMA peak, bandwidth, GEMM, streaming,
+ * convolution) followed by the models table, each model run by the reference interpreter (where
+ * it finishes in reasonable time) and by the JVM backend with fusion off and on.
+ */
+final class ModelBenchmarks {
+  /** Time budget per row once compiled; runs stop early when it is spent. */
+  private static final double ROW_SECONDS = 6;
+  private static final int MAX_RUNS = 40;
+
+  private ModelBenchmarks() {}
+
+  private record Model(String name, Graph graph, boolean referenceFeasible) {}
+
+  static void run(String[] args) {
+    List<ModelRow> rows = new ArrayList<>();
+    for (Model m : models()) {
+      Map<String, NDArray> feeds = feeds(m.graph());
+      if (m.referenceFeasible()) {
+        rows.add(measure(m.name(), "reference interpreter", () -> g -> ReferenceInterpreter.run(m.graph(), g), feeds, 3));
+      }
+      for (boolean fusion : new boolean[] {false, true}) {
+        rows.add(measure(m.name(), "JVM backend, fusion " + (fusion ? "on" : "off"), () -> {
+          CompiledProgram p = Compiler.jvm(o -> o.fusion(fusion)).compile(m.graph());
+          return p::run;
+        }, feeds, MAX_RUNS));
+      }
+    }
+    Benchmarks.run(System.out, rows);
+  }
+
+  private static List<Model> models() {
+    List<Model> models = new ArrayList<>();
+    models.add(new Model("MLP 784-1024-1024-10, batch 64, forward", mlp(false), true));
+    models.add(new Model("MLP 784-1024-1024-10, batch 64, training step (Adam)", mlp(true), true));
+    models.add(new Model("ResNet-20 (CIFAR, 32x32), batch 32, forward", cifarResNet(false), false));
+    models.add(new Model("ResNet-20 (CIFAR, 32x32), batch 32, training step (SGD momentum)", cifarResNet(true), false));
+    models.add(new Model("ResNet-18 (224x224), batch 1, forward", resnet18(), false));
+    return models;
+  }
+
+  private static Graph mlp(boolean training) {
+    GraphBuilder b = new GraphBuilder("mlp").training(training);
+    Tensor x = b.input("x", DType.F32, 64, 784);
+    Tensor h = Dense.he(b, "dense1", DType.F32, 784, 1024).invoke(x).relu();
+    h = Dense.he(b, "dense2", DType.F32, 1024, 1024).invoke(h).relu();
+    Tensor logits = Dense.xavier(b, "dense3", DType.F32, 1024, 10).invoke(h);
+    if (!training) {
+      return b.build(logits);
+    }
+    Tensor labels = b.input("labels", DType.I64, 64);
+    Graph model = b.build(Losses.softmaxCrossEntropy(logits, labels).named("loss"));
+    return TrainingStep.build(model, "loss", Optimizer.adam(), null);
+  }
+
+  private static Graph cifarResNet(boolean training) {
+    GraphBuilder b = new GraphBuilder("resnet20").training(training);
+    Tensor images = b.input("images", DType.F32, 32, 3, 32, 32);
+    Tensor logits = Models.smallResNet(images, 10, 16, 3);
+    if (!training) {
+      return b.build(logits);
+    }
+    Tensor labels = b.input("labels", DType.I64, 32);
+    Graph model = b.build(Losses.softmaxCrossEntropy(logits, labels).named("loss"));
+    return TrainingStep.build(model, "loss", Optimizer.momentum(0.9), null);
+  }
+
+  private static Graph resnet18() {
+    GraphBuilder b = new GraphBuilder("resnet18").training(false);
+    Tensor images = b.input("images", DType.F32, 1, 3, 224, 224);
+    return b.build(Models.resnet18(images, 1000));
+  }
+
+  /** Random inputs (labels in range, a learning rate) and initialized parameters and state. */
+  private static Map<String, NDArray> feeds(Graph g) {
+    Map<String, NDArray> feeds = new HashMap<>(Weights.initialize(g, 1));
+    SplittableRandom r = new SplittableRandom(7);
+    for (Node input : g.inputs()) {
+      Shape shape = input.shape();
+      feeds.put(input.name(), switch (input.dtype()) {
+        case I64, I32 -> NDArray.generate(input.dtype(), shape, i -> r.nextInt(10));
+        default -> shape.rank() == 0
+            ? NDArray.scalar(input.dtype(), 1e-3)
+            : NDArray.generate(input.dtype(), shape, i -> r.nextDouble(-1, 1));
+      });
+    }
+    return feeds;
+  }
+
+  /** Compiles (timed to the first result), then runs until steady or out of budget. */
+  private static ModelRow measure(String model, String engine,
+      java.util.function.Supplier<Function<Map<String, NDArray>, List<NDArray>>> compile, Map<String, NDArray> feeds,
+      int maxRuns) {
+    long start = System.nanoTime();
+    Function<Map<String, NDArray>, List<NDArray>> program = compile.get();
+    program.apply(feeds);
+    double firstResult = (System.nanoTime() - start) / 1e6;
+    List<Double> times = new ArrayList<>();
+    long budgetEnd = System.nanoTime() + (long) (ROW_SECONDS * 1e9);
+    while (times.size() < maxRuns && (times.size() < 2 || System.nanoTime() < budgetEnd)) {
+      long t0 = System.nanoTime();
+      program.apply(feeds);
+      times.add((System.nanoTime() - t0) / 1e6);
+    }
+    double median = median(times.subList(times.size() / 2, times.size()));
+    int steady = 1;
+    while (steady < times.size() && times.get(steady - 1) > 1.1 * median) {
+      steady++;
+    }
+    System.err.printf("measured %s / %s: %.3f ms%n", model, engine, median);
+    return new ModelRow(model, engine, median, firstResult, steady);
+  }
+
+  private static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(a);
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+}
