@@ -113,7 +113,18 @@ public final class Session {
     }
     program.invoke(arena, batch);
     List<KernelProgram.StateWrite> writes = kernels.stateWrites();
-    // Read every new value before writing any: an update may read another state's old value.
+    Set<Buffer> targets = new HashSet<>();
+    writes.forEach(w -> targets.add(w.target()));
+    if (writes.stream().noneMatch(w -> w.value() != w.target() && targets.contains(w.value()))) {
+      // No new value is another state's old value, so each can be copied into place directly.
+      for (KernelProgram.StateWrite w : writes) {
+        if (w.value() != w.target()) {
+          arena.copy(w.value(), w.target(), program.loweredGraph().node(w.state()).shape().resolve(batch).size());
+        }
+      }
+      return this;
+    }
+    // An update reads another state's old value: take every new value before writing any.
     List<NDArray> values = writes.stream().map(w -> value(w.value(), w.state())).toList();
     for (int i = 0; i < writes.size(); i++) {
       arena.write(writes.get(i).target(), values.get(i));
