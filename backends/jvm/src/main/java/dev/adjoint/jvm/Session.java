@@ -2,6 +2,7 @@ package dev.adjoint.jvm;
 
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.DType;
+import dev.adjoint.ir.FeedCheck;
 import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
 import dev.adjoint.ir.Shape;
@@ -39,7 +40,7 @@ public final class Session {
   /** Feeds {@code value} to the input, parameter or state {@code name}, checked as {@link CompiledProgram#run} checks it. */
   public Session feed(String name, NDArray value) {
     Node leaf = program.validator().leaf(name);
-    FeedValidator.checkType(leaf, value);
+    FeedCheck.checkType(leaf, value);
     if (leaf.shape().isBatched() && value.shape().dim(0) != batch) {
       throw new AdjointException("feed for " + leaf.describe() + " expects " + leaf.type() + " with N = " + batch
           + " (the session's batch size), got " + value.type());
@@ -107,7 +108,7 @@ public final class Session {
    */
   public Session run() {
     for (Node node : program.graph().nodes()) {
-      if (FeedValidator.takesFeed(node) && program.validator().needs(node) && !fed.contains(node.name())) {
+      if (FeedCheck.takesFeed(node) && program.validator().needs(node) && !fed.contains(node.name())) {
         throw new AdjointException("missing feed for " + node.describe() + " of type " + node.type());
       }
     }

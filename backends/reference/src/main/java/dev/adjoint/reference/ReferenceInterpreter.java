@@ -2,6 +2,7 @@ package dev.adjoint.reference;
 
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.DType;
+import dev.adjoint.ir.FeedCheck;
 import dev.adjoint.ir.Graph;
 import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
@@ -13,11 +14,9 @@ import dev.adjoint.runtime.Philox;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -62,29 +61,16 @@ public final class ReferenceInterpreter {
    * Feeds as for {@link #run}.
    */
   public static Map<Node, NDArray> evaluate(Graph graph, Map<String, NDArray> feeds) {
-    Set<Node> needed = dependencies(graph);
-    int batch = Feeds.validate(graph, needed, feeds);
+    FeedCheck check = new FeedCheck(graph);
+    int batch = check.validate(feeds);
     Map<Node, NDArray> values = new LinkedHashMap<>();
     for (Node node : graph.nodes()) {
-      if (needed.contains(node)) {
+      if (check.needs(node)) {
         List<NDArray> operands = node.inputs().stream().map(values::get).toList();
         values.put(node, new Evaluation(node, operands, feeds, batch).run());
       }
     }
     return Collections.unmodifiableMap(values);
-  }
-
-  /** The outputs, the updated values, and everything they read, transitively. */
-  private static Set<Node> dependencies(Graph graph) {
-    Set<Node> needed = new HashSet<>(graph.outputs());
-    graph.updates().forEach(u -> needed.add(u.value()));
-    List<Node> nodes = graph.nodes();
-    for (int i = nodes.size() - 1; i >= 0; i--) {
-      if (needed.contains(nodes.get(i))) {
-        needed.addAll(nodes.get(i).inputs());
-      }
-    }
-    return needed;
   }
 
   /**
@@ -175,7 +161,7 @@ public final class ReferenceInterpreter {
 
     /** The node's dims with N resolved to the bound batch size. */
     private int[] outDims() {
-      if (node.shape().isBatched() && batch == Feeds.UNBOUND) {
+      if (node.shape().isBatched() && batch == FeedCheck.UNBOUND) {
         throw fail("its type " + node.type() + " has the symbolic batch N, but no batched feed binds N");
       }
       return node.shape().resolve(batch).dims();
