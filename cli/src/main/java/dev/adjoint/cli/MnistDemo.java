@@ -14,7 +14,6 @@ import dev.adjoint.ir.Shape;
 import dev.adjoint.ir.Weights;
 import dev.adjoint.jvm.CompiledProgram;
 import dev.adjoint.jvm.Compiler;
-import dev.adjoint.jvm.Execution;
 import dev.adjoint.nn.Blocks;
 import dev.adjoint.passes.EliminateDeadNodes;
 import dev.adjoint.passes.FoldBatchNorm;
@@ -80,14 +79,12 @@ final class MnistDemo {
     System.out.printf(Locale.ROOT, "Compiled the training step (%d nodes, %d kernels) in %.1f s%n",
         step.nodes().size(), compiled.kernelCount(), (System.nanoTime() - compileStart) / 1e9);
 
-    DataLoader loader = new DataLoader(train, BATCH).shuffled(SEED);
+    // Equal batches: the step runs in one session whose arena holds parameters and state in place.
+    DataLoader loader = new DataLoader(train, BATCH).shuffled(SEED).dropLast(true);
     long totalSteps = Math.round(epochs * loader.batchesPerEpoch());
     long warmup = Math.max(1, Math.min(100, totalSteps / 10));
     Schedule schedule = Schedule.linearWarmup(warmup, Schedule.cosine(3e-3, 1e-5, Math.max(1, totalSteps - warmup)));
-    StepRunner runner = feeds -> {
-      Execution e = compiled.execute(feeds);
-      return new StepRunner.Result(e.outputs(), e.updatedState());
-    };
+    StepRunner runner = StepRunner.compiled(compiled, BATCH);
     Trainer trainer = new Trainer(step, runner, loader, schedule, "images", "labels", Weights.initialize(step, SEED));
     TrainingPlot plot = new TrainingPlot();
     ProgressBar bar = ProgressBar.onStdout("training", totalSteps);

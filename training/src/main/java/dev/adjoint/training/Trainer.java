@@ -39,15 +39,17 @@ public final class Trainer {
   private final Schedule schedule;
   private final String imagesInput;
   private final String labelsInput;
-  private final Map<String, NDArray> state;
+  private final List<Node> persistent;
   private final boolean feedsDropoutStep;
+  private long completed;
 
   /** What one step did. */
   public record StepReport(long step, long epoch, int samples, double learningRate, double loss, double accuracy) {}
 
   /**
    * @param initialState a value for every parameter and state node of {@code step} (for example
-   *     {@link dev.adjoint.ir.Weights#initialize}), or a checkpoint's tensors
+   *     {@link dev.adjoint.ir.Weights#initialize}), or a checkpoint's tensors; loaded into {@code
+   *     runner}
    */
   public Trainer(Graph step, StepRunner runner, DataLoader loader, Schedule schedule, String imagesInput,
       String labelsInput, Map<String, NDArray> initialState) {
@@ -61,14 +63,17 @@ public final class Trainer {
     step.node(labelsInput);
     step.node(TrainingStep.LEARNING_RATE);
     this.feedsDropoutStep = step.nodes().stream().anyMatch(n -> n.name().equals(STEP_INPUT) && n.op() instanceof Op.Input);
-    this.state = new HashMap<>();
-    for (Node n : persistent(step)) {
+    this.persistent = persistent(step);
+    Map<String, NDArray> state = new HashMap<>();
+    for (Node n : persistent) {
       NDArray value = initialState.get(n.name());
       if (value == null) {
         throw new AdjointException("the initial state has no value for " + n.describe() + " of type " + n.type());
       }
-      this.state.put(n.name(), value);
+      state.put(n.name(), value);
     }
+    runner.load(state);
+    this.completed = (long) state.get(TrainingStep.STEP).item();
   }
 
   /** Parameters and state: what a step updates and a checkpoint keeps. */
@@ -78,30 +83,33 @@ public final class Trainer {
 
   /** Steps completed so far. */
   public long completedSteps() {
-    return (long) state.get(TrainingStep.STEP).item();
+    return completed;
   }
 
-  /** The current parameters and state, by node name. */
+  /** The current parameters and state, by node name (read from the runner). */
   public Map<String, NDArray> state() {
+    Map<String, NDArray> state = new LinkedHashMap<>();
+    for (Node n : persistent) {
+      state.put(n.name(), runner.value(n.name()));
+    }
     return Collections.unmodifiableMap(state);
   }
 
   /** Runs one step on the next batch. */
   public StepReport trainStep() {
-    long done = completedSteps();
-    Batch batch = loader.batchAtStep(done);
-    double lr = schedule.learningRate(done);
-    Map<String, NDArray> feeds = new HashMap<>(state);
-    feeds.put(imagesInput, batch.images().withDType(step.node(imagesInput).dtype()));
-    feeds.put(labelsInput, batch.labels().withDType(step.node(labelsInput).dtype()));
-    feeds.put(TrainingStep.LEARNING_RATE, NDArray.scalar(step.node(TrainingStep.LEARNING_RATE).dtype(), lr));
+    Batch batch = loader.batchAtStep(completed);
+    double lr = schedule.learningRate(completed);
+    Map<String, NDArray> inputs = new HashMap<>();
+    inputs.put(imagesInput, batch.images().withDType(step.node(imagesInput).dtype()));
+    inputs.put(labelsInput, batch.labels().withDType(step.node(labelsInput).dtype()));
+    inputs.put(TrainingStep.LEARNING_RATE, NDArray.scalar(step.node(TrainingStep.LEARNING_RATE).dtype(), lr));
     if (feedsDropoutStep) {
-      feeds.put(STEP_INPUT, NDArray.scalar(DType.I64, done));
+      inputs.put(STEP_INPUT, NDArray.scalar(DType.I64, completed));
     }
-    StepRunner.Result result = runner.run(feeds);
-    state.putAll(result.updated());
-    double accuracy = result.outputs().size() > 1 ? accuracy(result.outputs().get(1), batch.labels()) : Double.NaN;
-    return new StepReport(done + 1, batch.epoch(), batch.size(), lr, result.outputs().get(0).item(), accuracy);
+    List<NDArray> outputs = runner.run(inputs);
+    completed++;
+    double accuracy = outputs.size() > 1 ? accuracy(outputs.get(1), batch.labels()) : Double.NaN;
+    return new StepReport(completed, batch.epoch(), batch.size(), lr, outputs.get(0).item(), accuracy);
   }
 
   /** Fraction of rows whose largest logit is at the label. */
@@ -131,7 +139,7 @@ public final class Trainer {
     metadata.put("format", "adjoint-training-state");
     metadata.put("graph", step.name());
     metadata.put("completed_steps", Long.toString(completedSteps()));
-    Checkpoint.write(path, state, metadata);
+    Checkpoint.write(path, state(), metadata);
   }
 
   /**
