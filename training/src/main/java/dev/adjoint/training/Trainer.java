@@ -4,7 +4,6 @@ import dev.adjoint.data.Batch;
 import dev.adjoint.data.DataLoader;
 import dev.adjoint.io.Checkpoint;
 import dev.adjoint.ir.AdjointException;
-import dev.adjoint.ir.DType;
 import dev.adjoint.ir.Graph;
 import dev.adjoint.ir.NDArray;
 import dev.adjoint.ir.Node;
@@ -37,10 +36,8 @@ public final class Trainer {
   private final StepRunner runner;
   private final DataLoader loader;
   private final Schedule schedule;
-  private final String imagesInput;
-  private final String labelsInput;
+  private final StepRunner.Inputs inputs;
   private final List<Node> persistent;
-  private final boolean feedsDropoutStep;
   private long completed;
 
   /** What one step did. */
@@ -57,12 +54,11 @@ public final class Trainer {
     this.runner = runner;
     this.loader = loader;
     this.schedule = schedule;
-    this.imagesInput = imagesInput;
-    this.labelsInput = labelsInput;
     step.node(imagesInput);
     step.node(labelsInput);
     step.node(TrainingStep.LEARNING_RATE);
-    this.feedsDropoutStep = step.nodes().stream().anyMatch(n -> n.name().equals(STEP_INPUT) && n.op() instanceof Op.Input);
+    boolean dropout = step.nodes().stream().anyMatch(n -> n.name().equals(STEP_INPUT) && n.op() instanceof Op.Input);
+    this.inputs = new StepRunner.Inputs(imagesInput, labelsInput, dropout ? STEP_INPUT : null);
     this.persistent = persistent(step);
     Map<String, NDArray> state = new HashMap<>();
     for (Node n : persistent) {
@@ -99,34 +95,10 @@ public final class Trainer {
   public StepReport trainStep() {
     Batch batch = loader.batchAtStep(completed);
     double lr = schedule.learningRate(completed);
-    Map<String, NDArray> inputs = new HashMap<>();
-    inputs.put(imagesInput, batch.images().withDType(step.node(imagesInput).dtype()));
-    inputs.put(labelsInput, batch.labels().withDType(step.node(labelsInput).dtype()));
-    inputs.put(TrainingStep.LEARNING_RATE, NDArray.scalar(step.node(TrainingStep.LEARNING_RATE).dtype(), lr));
-    if (feedsDropoutStep) {
-      inputs.put(STEP_INPUT, NDArray.scalar(DType.I64, completed));
-    }
-    List<NDArray> outputs = runner.run(inputs);
+    StepRunner.Outcome outcome = runner.run(batch, inputs, lr, completed);
     completed++;
-    double accuracy = outputs.size() > 1 ? accuracy(outputs.get(1), batch.labels()) : Double.NaN;
-    return new StepReport(completed, batch.epoch(), batch.size(), lr, outputs.get(0).item(), accuracy);
-  }
-
-  /** Fraction of rows whose largest logit is at the label. */
-  public static double accuracy(NDArray logits, NDArray labels) {
-    int rows = logits.shape().dim(0);
-    int classes = logits.shape().dim(1);
-    int correct = 0;
-    for (int r = 0; r < rows; r++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (logits.get(r * classes + c) > logits.get(r * classes + best)) {
-          best = c;
-        }
-      }
-      correct += best == (int) labels.get(r) ? 1 : 0;
-    }
-    return rows == 0 ? Double.NaN : correct / (double) rows;
+    double accuracy = outcome.correct() < 0 ? Double.NaN : outcome.correct() / (double) batch.size();
+    return new StepReport(completed, batch.epoch(), batch.size(), lr, outcome.loss(), accuracy);
   }
 
   /**

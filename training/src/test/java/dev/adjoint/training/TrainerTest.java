@@ -52,12 +52,16 @@ class TrainerTest {
 
   /** An MLP with batch norm and dropout, so the state and the masks are both exercised. */
   private static Graph stepGraph() {
+    return stepGraph(DType.F64);
+  }
+
+  private static Graph stepGraph(DType dtype) {
     GraphBuilder b = new GraphBuilder("toy").seed(3);
-    Tensor images = b.input("images", DType.F64, Shape.BATCH, 1, 4, 4);
+    Tensor images = b.input("images", dtype, Shape.BATCH, 1, 4, 4);
     Tensor labels = b.input("labels", DType.I64, Shape.BATCH);
-    Tensor h = Dense.he(b, "hidden", DType.F64, 16, 12).invoke(images.flatten());
-    h = BatchNorm.create(b, "bn", DType.F64, 12).invoke(h).relu().dropout(0.2);
-    Tensor logits = Dense.xavier(b, "out", DType.F64, 12, CLASSES).invoke(h);
+    Tensor h = Dense.he(b, "hidden", dtype, 16, 12).invoke(images.flatten());
+    h = BatchNorm.create(b, "bn", dtype, 12).invoke(h).relu().dropout(0.2);
+    Tensor logits = Dense.xavier(b, "out", dtype, 12, CLASSES).invoke(h);
     Tensor loss = Losses.softmaxCrossEntropy(logits, labels).named("loss");
     return TrainingStep.build(b.build(loss, logits), "loss", Optimizer.adam(), new Clipping.ByGlobalNorm(5));
   }
@@ -128,17 +132,10 @@ class TrainerTest {
     assertTrue(e.getMessage().contains("hidden/w"), e.getMessage());
   }
 
-  @Test
-  void accuracyCountsArgmaxHits() {
-    NDArray logits = NDArray.of(DType.F64, new int[] {3, 2}, 0.1, 0.9, 2, 1, 0, 5);
-    NDArray labels = NDArray.of(DType.I64, new int[] {3}, 1, 0, 0);
-    assertEquals(2.0 / 3, Trainer.accuracy(logits, labels), 1e-15);
-  }
-
   /** Bitwise resume holds for compiled training steps too: they are deterministic by design. */
   @Test
   void compiledTrainingResumesBitForBitAndAgreesWithTheReference(@TempDir Path dir) {
-    Graph step = stepGraph();
+    Graph step = stepGraph(DType.F32);
     Trainer straight = compiledTrainer(step, Weights.initialize(step, 1));
     for (int i = 0; i < 6; i++) {
       straight.trainStep();
@@ -165,7 +162,42 @@ class TrainerTest {
     NDArray want = oracle.state().get("out/w");
     NDArray got = straight.state().get("out/w");
     for (int i = 0; i < want.size(); i++) {
-      assertEquals(want.get(i), got.get(i), 1e-9, "out/w[" + i + "]");
+      assertEquals(want.get(i), got.get(i), 1e-4, "out/w[" + i + "]");
     }
+  }
+
+  /**
+   * A compiled step keeps parameters and optimizer state in its arena and takes the batch through
+   * reusable arrays: what a step allocates does not grow with the model (here 64× wider).
+   */
+  @Test
+  void aCompiledStepAllocatesNothingInProportionToTheModel() {
+    long small = allocatedPerStep(12);
+    long large = allocatedPerStep(12 * 64);
+    assertTrue(large < small + 16_384, "bytes per step: " + small + " with 12 hidden units, " + large + " with 768");
+  }
+
+  private static long allocatedPerStep(int hidden) {
+    GraphBuilder b = new GraphBuilder("wide").seed(3);
+    Tensor images = b.input("images", DType.F32, Shape.BATCH, 1, 4, 4);
+    Tensor labels = b.input("labels", DType.I64, Shape.BATCH);
+    Tensor h = Dense.he(b, "hidden", DType.F32, 16, hidden).invoke(images.flatten()).relu();
+    Tensor logits = Dense.xavier(b, "out", DType.F32, hidden, CLASSES).invoke(h);
+    Tensor loss = Losses.softmaxCrossEntropy(logits, labels).named("loss");
+    Graph step = TrainingStep.build(b.build(loss, logits), "loss", Optimizer.adam(), null);
+    DataLoader loader = new DataLoader(toyImages(), 16).shuffled(11).dropLast(true);
+    Trainer t = new Trainer(step, StepRunner.compiled(Compiler.jvm().compile(step), 16), loader,
+        Schedule.constant(0.01), "images", "labels", Weights.initialize(step, 1));
+    for (int i = 0; i < 200; i++) {
+      t.trainStep(); // warm up: JIT, arena, thread pool
+    }
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    int steps = 100;
+    for (int i = 0; i < steps; i++) {
+      t.trainStep();
+    }
+    return (threads.getCurrentThreadAllocatedBytes() - before) / steps;
   }
 }
