@@ -123,6 +123,10 @@ final class DoubleConv {
             int end = endInside(ix0, s.sw(), s.ow(), s.w());
             int to = channel + iy * s.w() + ix0;
             int src = from + oy * s.ow();
+            if (s.sw() == 1) {
+              StridedCopy.INSTANCE.add(columns, src + first, end - first, dx, to + first);
+              continue;
+            }
             for (int ox = first; ox < end; ox++) {
               dx[to + ox * s.sw()] += columns[src + ox];
             }

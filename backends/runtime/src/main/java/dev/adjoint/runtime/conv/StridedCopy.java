@@ -3,8 +3,10 @@ package dev.adjoint.runtime.conv;
 import dev.adjoint.runtime.VectorSupport;
 
 /**
- * Copies every step-th value of a row: the inner loop of im2col for strided convolutions. The
- * Vector API version gathers a vector at a time; the scalar one is a plain loop.
+ * The row moves of im2col and col2im: copying every step-th value of a row (im2col for strided
+ * convolutions) and adding a row into another (col2im at stride 1). The Vector API version works
+ * a vector at a time; the scalar one is a plain loop. Both add each element once, so they agree
+ * bit for bit.
  */
 interface StridedCopy {
   StridedCopy INSTANCE = VectorSupport.enabled() ? new VectorStridedCopy() : new StridedCopy() {};
@@ -20,6 +22,20 @@ interface StridedCopy {
   default void copy(double[] src, int from, int step, int count, double[] dst, int at) {
     for (int t = 0; t < count; t++) {
       dst[at + t] = src[from + t * step];
+    }
+  }
+
+  /** dst[at + t] += src[from + t] for t in [0, count). */
+  default void add(float[] src, int from, int count, float[] dst, int at) {
+    for (int t = 0; t < count; t++) {
+      dst[at + t] += src[from + t];
+    }
+  }
+
+  /** The F64 version of {@link #add(float[], int, int, float[], int)}. */
+  default void add(double[] src, int from, int count, double[] dst, int at) {
+    for (int t = 0; t < count; t++) {
+      dst[at + t] += src[from + t];
     }
   }
 }

@@ -5,7 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Strided copies by vector gathers, with an index map [0, step, 2·step, ...] built per call.
+ * Strided copies by vector gathers, with an index map [0, step, 2·step, ...] built per call, and
+ * row additions by vector adds.
  * Loaded only when {@link dev.adjoint.runtime.VectorSupport} says the module is present.
  */
 final class VectorStridedCopy implements StridedCopy {
@@ -39,6 +40,29 @@ final class VectorStridedCopy implements StridedCopy {
     }
     for (; t < count; t++) {
       dst[at + t] = src[from + t * step];
+    }
+  }
+
+  @Override
+  public void add(float[] src, int from, int count, float[] dst, int at) {
+    int t = 0;
+    for (int bound = FLOATS.loopBound(count); t < bound; t += FLOATS.length()) {
+      FloatVector.fromArray(FLOATS, dst, at + t).add(FloatVector.fromArray(FLOATS, src, from + t)).intoArray(dst, at + t);
+    }
+    for (; t < count; t++) {
+      dst[at + t] += src[from + t];
+    }
+  }
+
+  @Override
+  public void add(double[] src, int from, int count, double[] dst, int at) {
+    int t = 0;
+    for (int bound = DOUBLES.loopBound(count); t < bound; t += DOUBLES.length()) {
+      DoubleVector.fromArray(DOUBLES, dst, at + t).add(DoubleVector.fromArray(DOUBLES, src, from + t))
+          .intoArray(dst, at + t);
+    }
+    for (; t < count; t++) {
+      dst[at + t] += src[from + t];
     }
   }
 
