@@ -55,7 +55,7 @@ public final class AtomicFiles {
       throw new AdjointException(
           "cannot write " + target + ": the file system of " + directory + " cannot rename a file atomically", e);
     } catch (IOException e) {
-      throw new AdjointException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new AdjointException("cannot write " + target + ": " + reason(e), e);
     } finally {
       deleteQuietly(temporary);
     }
@@ -68,5 +68,16 @@ public final class AtomicFiles {
     } catch (IOException ignored) {
       // The write already succeeded or already failed with a better message than this one.
     }
+  }
+
+  /** What went wrong, in words: some file-system exceptions carry nothing but a path. */
+  private static String reason(IOException e) {
+    return switch (e) {
+      case java.nio.file.FileAlreadyExistsException f -> f.getFile() + " already exists and is not a directory";
+      case java.nio.file.NoSuchFileException f -> f.getFile() + " does not exist";
+      case java.nio.file.NotDirectoryException f -> f.getFile() + " is not a directory";
+      case java.nio.file.AccessDeniedException f -> "permission denied for " + f.getFile();
+      default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    };
   }
 }

@@ -1,8 +1,7 @@
 package dev.adjoint.training;
 
 import dev.adjoint.ir.AdjointException;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.adjoint.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,19 +41,6 @@ public final class TrainingPlot {
     XYSeries accuracy = chart.addSeries("accuracy", steps, accuracies);
     accuracy.setYAxisGroup(1);
     chart.setYAxisGroupTitle(1, "accuracy");
-    try {
-      Path dir = png.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path temp = Files.createTempFile(dir, ".plot", ".png");
-      try {
-        BitmapEncoder.saveBitmap(chart, temp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(temp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(temp);
-      }
-    } catch (IOException e) {
-      throw new AdjointException("cannot write the plot " + png + ": " + e.getMessage(), e);
-    }
+    AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
   }
 }

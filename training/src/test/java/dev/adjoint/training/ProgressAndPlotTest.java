@@ -62,4 +62,23 @@ class ProgressAndPlotTest {
     AdjointException e = assertThrows(AdjointException.class, () -> new TrainingPlot().write(dir.resolve("p.png"), "x"));
     assertTrue(e.getMessage().contains("nothing to plot"), e.getMessage());
   }
+
+  @Test
+  void aPlotUnderAFileSaysWhatIsInTheWay(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("results"), "not a directory");
+    TrainingPlot plot = new TrainingPlot();
+    plot.add(1, 1, 0.5);
+    AdjointException e = assertThrows(AdjointException.class, () -> plot.write(file.resolve("curves.png"), "x"));
+    assertTrue(e.getMessage().contains(file + " already exists and is not a directory"), e.getMessage());
+  }
+
+  @Test
+  void thePlotIsReadableLikeAnyOtherFile(@TempDir Path dir) throws Exception {
+    TrainingPlot plot = new TrainingPlot();
+    plot.add(1, 1, 0.5);
+    Path png = dir.resolve("p.png");
+    plot.write(png, "x");
+    assertTrue(Files.getPosixFilePermissions(png).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ),
+        Files.getPosixFilePermissions(png).toString());
+  }
 }
