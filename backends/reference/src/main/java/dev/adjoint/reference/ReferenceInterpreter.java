@@ -447,101 +447,71 @@ public final class ReferenceInterpreter {
 
     // ---- convolution and pooling (NCHW) ----
 
+    /** Flat positions of one product of a convolution: input x, weight w and output y. */
+    @FunctionalInterface
+    private interface Tap {
+      void visit(int x, int w, int y);
+    }
+
     /**
-     * Cross-correlation: {@code y[n, o, i, j] = Σ x[n, g·Cg + c, row(i, kh), col(j, kw)] · w[o, c, kh,
-     * kw]} over c < Cg (the group's input channels), kh, kw, and positions inside x (the padding is
-     * zeros); g is the group of output channel o.
+     * Every product {@code x[n, g·Cg + c, row(i, kh), col(j, kw)] · w[o, c, kh, kw]} that output
+     * {@code y[n, o, i, j]} sums (positions inside x only: the padding is zeros; g is the group of
+     * output channel o). The forward convolution and both backward ops are sums over these taps.
      */
+    private static void forEachTap(int[] xDims, int[] wDims, int[] yDims, List<Integer> strides, List<Integer> padding,
+        List<Integer> dilations, int groups, Tap tap) {
+      Window window = Window.convolution(wDims[2], wDims[3], strides, padding, dilations);
+      int inPerGroup = wDims[1];
+      int outPerGroup = wDims[0] / groups;
+      int outputs = Index.size(yDims);
+      for (int y = 0; y < outputs; y++) {
+        int[] at = Index.unravel(y, yDims);
+        int group = at[1] / outPerGroup;
+        for (int ci = 0; ci < inPerGroup; ci++) {
+          for (int kh = 0; kh < wDims[2]; kh++) {
+            for (int kw = 0; kw < wDims[3]; kw++) {
+              int row = window.row(at[2], kh);
+              int col = window.col(at[3], kw);
+              if (inside(row, xDims[2]) && inside(col, xDims[3])) {
+                tap.visit(Index.ravel(new int[] {at[0], group * inPerGroup + ci, row, col}, xDims),
+                    Index.ravel(new int[] {at[1], ci, kh, kw}, wDims), y);
+              }
+            }
+          }
+        }
+      }
+    }
+
+    /** Cross-correlation: {@code y = Σ x·w} over the taps of each output. */
     private double[] conv2d(Op.Conv2d c) {
       NDArray x = in.get(0);
       NDArray w = in.get(1);
-      int[] xDims = x.shape().dims();
-      int[] wDims = w.shape().dims();
-      Window window = Window.convolution(wDims[2], wDims[3], c.strides(), c.padding(), c.dilations());
-      int inPerGroup = wDims[1];
-      int outPerGroup = wDims[0] / c.groups();
       int[] dims = outDims();
       double[] out = new double[Index.size(dims)];
-      for (int i = 0; i < out.length; i++) {
-        int[] at = Index.unravel(i, dims);
-        int group = at[1] / outPerGroup;
-        double total = 0;
-        for (int ci = 0; ci < inPerGroup; ci++) {
-          for (int kh = 0; kh < wDims[2]; kh++) {
-            for (int kw = 0; kw < wDims[3]; kw++) {
-              int row = window.row(at[2], kh);
-              int col = window.col(at[3], kw);
-              if (inside(row, xDims[2]) && inside(col, xDims[3])) {
-                total += x.get(Index.ravel(new int[] {at[0], group * inPerGroup + ci, row, col}, xDims))
-                    * w.get(Index.ravel(new int[] {at[1], ci, kh, kw}, wDims));
-              }
-            }
-          }
-        }
-        out[i] = total;
-      }
+      forEachTap(x.shape().dims(), w.shape().dims(), dims, c.strides(), c.padding(), c.dilations(), c.groups(),
+          (xi, wi, yi) -> out[yi] += x.get(xi) * w.get(wi));
       return out;
     }
 
-    /** The transpose of {@link #conv2d} in x: each g element scattered back along the products that made it. */
+    /** The transpose of {@link #conv2d} in x: {@code dx = Σ g·w} over the taps that read each x. */
     private double[] conv2dBackwardInput(Op.Conv2dBackwardInput c) {
       NDArray g = in.get(0);
       NDArray w = in.get(1);
-      int[] gDims = g.shape().dims();
-      int[] wDims = w.shape().dims();
-      Window window = Window.convolution(wDims[2], wDims[3], c.strides(), c.padding(), c.dilations());
-      int inPerGroup = wDims[1];
-      int outPerGroup = wDims[0] / c.groups();
       int[] dims = outDims();
       double[] out = new double[Index.size(dims)];
-      for (int i = 0; i < g.size(); i++) {
-        int[] at = Index.unravel(i, gDims);
-        int group = at[1] / outPerGroup;
-        for (int ci = 0; ci < inPerGroup; ci++) {
-          for (int kh = 0; kh < wDims[2]; kh++) {
-            for (int kw = 0; kw < wDims[3]; kw++) {
-              int row = window.row(at[2], kh);
-              int col = window.col(at[3], kw);
-              if (inside(row, dims[2]) && inside(col, dims[3])) {
-                out[Index.ravel(new int[] {at[0], group * inPerGroup + ci, row, col}, dims)] +=
-                    g.get(i) * w.get(Index.ravel(new int[] {at[1], ci, kh, kw}, wDims));
-              }
-            }
-          }
-        }
-      }
+      forEachTap(dims, w.shape().dims(), g.shape().dims(), c.strides(), c.padding(), c.dilations(), c.groups(),
+          (xi, wi, yi) -> out[xi] += g.get(yi) * w.get(wi));
       return out;
     }
 
-    /** The transpose of {@link #conv2d} in w: {@code dw[o, c, kh, kw] = Σ_{n, i, j} x[...] · g[n, o, i, j]}. */
+    /** The transpose of {@link #conv2d} in w: {@code dw = Σ x·g} over the taps that use each w. */
     private double[] conv2dBackwardFilter(Op.Conv2dBackwardFilter c) {
       NDArray x = in.get(0);
       NDArray g = in.get(1);
-      int[] xDims = x.shape().dims();
-      int[] gDims = g.shape().dims();
       int[] dims = outDims();
-      Window window = Window.convolution(dims[2], dims[3], c.strides(), c.padding(), c.dilations());
-      int inPerGroup = dims[1];
-      int outPerGroup = dims[0] / c.groups();
       double[] out = new double[Index.size(dims)];
-      for (int i = 0; i < out.length; i++) {
-        int[] at = Index.unravel(i, dims); // o, c, kh, kw
-        int channel = at[0] / outPerGroup * inPerGroup + at[1];
-        double total = 0;
-        for (int n = 0; n < gDims[0]; n++) {
-          for (int oh = 0; oh < gDims[2]; oh++) {
-            for (int ow = 0; ow < gDims[3]; ow++) {
-              int row = window.row(oh, at[2]);
-              int col = window.col(ow, at[3]);
-              if (inside(row, xDims[2]) && inside(col, xDims[3])) {
-                total += x.get(Index.ravel(new int[] {n, channel, row, col}, xDims))
-                    * g.get(Index.ravel(new int[] {n, at[0], oh, ow}, gDims));
-              }
-            }
-          }
-        }
-        out[i] = total;
-      }
+      forEachTap(x.shape().dims(), dims, g.shape().dims(), c.strides(), c.padding(), c.dilations(), c.groups(),
+          (xi, wi, yi) -> out[wi] += x.get(xi) * g.get(yi));
       return out;
     }
 
