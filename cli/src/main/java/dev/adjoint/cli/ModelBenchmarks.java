@@ -25,7 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@code bench} subcommand: the runtime's tables (FMA peak, bandwidth, GEMM, streaming,
@@ -46,7 +46,7 @@ final class ModelBenchmarks {
     for (Model m : models()) {
       Map<String, NDArray> feeds = feeds(m.graph());
       if (m.referenceFeasible()) {
-        rows.add(measure(m.name(), "reference interpreter", () -> g -> ReferenceInterpreter.run(m.graph(), g), feeds, 3));
+        rows.add(measure(m.name(), "reference interpreter", () -> () -> ReferenceInterpreter.run(m.graph(), feeds), 3));
       }
       for (boolean fusion : new boolean[] {false, true}) {
         // A session keeps its arena, parameters and state in place across runs, as a training
@@ -55,11 +55,8 @@ final class ModelBenchmarks {
           CompiledProgram p = Compiler.jvm(o -> o.fusion(fusion)).compile(m.graph());
           Session session = p.session(batchSize(m.graph()));
           feeds.forEach(session::feed);
-          return f -> {
-            session.run();
-            return List.of();
-          };
-        }, feeds, MAX_RUNS));
+          return session::run;
+        }, MAX_RUNS));
       }
     }
     Benchmarks.run(System.out, rows);
@@ -128,19 +125,17 @@ final class ModelBenchmarks {
     return feeds;
   }
 
-  /** Compiles (timed to the first result), then runs until steady or out of budget. */
-  private static ModelRow measure(String model, String engine,
-      java.util.function.Supplier<Function<Map<String, NDArray>, List<NDArray>>> compile, Map<String, NDArray> feeds,
-      int maxRuns) {
+  /** Prepares a run (timed to the first result), then runs until steady or out of budget. */
+  private static ModelRow measure(String model, String engine, Supplier<Runnable> prepare, int maxRuns) {
     long start = System.nanoTime();
-    Function<Map<String, NDArray>, List<NDArray>> program = compile.get();
-    program.apply(feeds);
+    Runnable program = prepare.get();
+    program.run();
     double firstResult = (System.nanoTime() - start) / 1e6;
     List<Double> times = new ArrayList<>();
     long budgetEnd = System.nanoTime() + (long) (ROW_SECONDS * 1e9);
     while (times.size() < maxRuns && (times.size() < 2 || System.nanoTime() < budgetEnd)) {
       long t0 = System.nanoTime();
-      program.apply(feeds);
+      program.run();
       times.add((System.nanoTime() - t0) / 1e6);
     }
     double median = median(times.subList(times.size() / 2, times.size()));

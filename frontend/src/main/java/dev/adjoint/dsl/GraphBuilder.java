@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  * the line that made it. Not thread-safe; the graphs it builds are immutable.
  */
 public final class GraphBuilder {
+  /** The name of the i64 scalar input that keys dropout masks (see {@link #step()}). */
+  public static final String STEP = "step";
+
   private final String name;
   private final List<Node> nodes = new ArrayList<>();
   private final Map<String, Integer> nameCounts = new HashMap<>();
@@ -56,7 +59,7 @@ public final class GraphBuilder {
       if (n.op() instanceof Op.RandomUniform r) {
         b.nextKey = Math.max(b.nextKey, r.key() + 1);
       }
-      if (n.name().equals("step") && n.op() instanceof Op.Input) {
+      if (n.name().equals(STEP) && n.op() instanceof Op.Input) {
         b.step = new Tensor(b, n);
       }
     }
@@ -136,7 +139,7 @@ public final class GraphBuilder {
    */
   public Tensor step() {
     if (step == null) {
-      step = input("step", DType.I64);
+      step = input(STEP, DType.I64);
     }
     return step;
   }

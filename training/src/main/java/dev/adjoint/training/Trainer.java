@@ -2,6 +2,7 @@ package dev.adjoint.training;
 
 import dev.adjoint.data.Batch;
 import dev.adjoint.data.DataLoader;
+import dev.adjoint.dsl.GraphBuilder;
 import dev.adjoint.io.Checkpoint;
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.Graph;
@@ -30,7 +31,6 @@ import java.util.Map;
  * {@code [B, classes]} and the batch accuracy is reported too.
  */
 public final class Trainer {
-  private static final String STEP_INPUT = "step";
 
   private final Graph step;
   private final StepRunner runner;
@@ -57,8 +57,8 @@ public final class Trainer {
     step.node(imagesInput);
     step.node(labelsInput);
     step.node(TrainingStep.LEARNING_RATE);
-    boolean dropout = step.nodes().stream().anyMatch(n -> n.name().equals(STEP_INPUT) && n.op() instanceof Op.Input);
-    this.inputs = new StepRunner.Inputs(imagesInput, labelsInput, dropout ? STEP_INPUT : null);
+    boolean dropout = step.nodes().stream().anyMatch(n -> n.name().equals(GraphBuilder.STEP) && n.op() instanceof Op.Input);
+    this.inputs = new StepRunner.Inputs(imagesInput, labelsInput, dropout ? GraphBuilder.STEP : null);
     this.persistent = persistent(step);
     Map<String, NDArray> state = new HashMap<>();
     for (Node n : persistent) {
