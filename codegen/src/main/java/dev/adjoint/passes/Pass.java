@@ -14,4 +14,13 @@ public interface Pass {
 
   /** The transformed graph, or {@code graph} itself if nothing changed. */
   Graph run(Graph graph);
+
+  /**
+   * Whether the pass keeps the program's signature (its inputs, parameters and state), which a
+   * {@link Pipeline} then verifies. Only a pass that exists to change it, such as {@link
+   * FreezeParameters}, says no.
+   */
+  default boolean keepsSignature() {
+    return true;
+  }
 }
