@@ -75,7 +75,8 @@ public final class Compiler {
       options.out().print("# IR lowered\n" + GraphPrinter.print(lowered));
     }
     KernelProgram kernels = Lowering.lower(lowered, options.fusion());
-    GeneratedProgram generated = JvmEmitter.emit(kernels, PACKAGE + "P" + PROGRAMS.incrementAndGet() + "_");
+    GeneratedProgram generated =
+        JvmEmitter.emit(kernels, PACKAGE + "P" + PROGRAMS.incrementAndGet() + "_", options.vectorize());
     if (options.printKernels()) {
       options.out().print(KernelPrinter.print(kernels));
       options.out().print("memory: " + MemoryPlanner.plan(kernels, 1).summary() + "\n");

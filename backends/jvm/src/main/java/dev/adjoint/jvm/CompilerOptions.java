@@ -1,5 +1,7 @@
 package dev.adjoint.jvm;
 
+import dev.adjoint.ir.AdjointException;
+import dev.adjoint.runtime.VectorSupport;
 import java.io.PrintStream;
 
 /**
@@ -13,11 +15,22 @@ import java.io.PrintStream;
  * @param printKernels print the kernel program and its memory plan summary
  * @param printBytecode print a listing of every generated class
  * @param out where printing goes
+ * @param vectorize give elementwise loops and reductions Vector API main loops where they have a
+ *     vector form; by default where the Vector API is available ({@link VectorSupport#enabled()}),
+ *     and off gives the scalar loops (to compare the two)
  */
-public record CompilerOptions(
-    boolean fusion, boolean passes, boolean printIr, boolean printKernels, boolean printBytecode, PrintStream out) {
+public record CompilerOptions(boolean fusion, boolean passes, boolean printIr, boolean printKernels,
+    boolean printBytecode, PrintStream out, boolean vectorize) {
 
-  /** Fusion and passes on, nothing printed, printing to stderr. */
+  public CompilerOptions {
+    if (vectorize && !VectorSupport.enabled()) {
+      throw new AdjointException("vectorized code needs the Vector API, which this JVM does not enable: start it with"
+          + " --add-modules " + VectorSupport.MODULE + " and without -D" + VectorSupport.PROPERTY + "=false, or"
+          + " compile with vectorize(false)");
+    }
+  }
+
+  /** Fusion, passes and (where available) vectorization on, nothing printed, printing to stderr. */
   public static CompilerOptions defaults() {
     return builder().build();
   }
@@ -28,7 +41,7 @@ public record CompilerOptions(
 
   public Builder toBuilder() {
     return new Builder().fusion(fusion).passes(passes).printIr(printIr).printKernels(printKernels)
-        .printBytecode(printBytecode).out(out);
+        .printBytecode(printBytecode).out(out).vectorize(vectorize);
   }
 
   public static final class Builder {
@@ -38,6 +51,7 @@ public record CompilerOptions(
     private boolean printKernels;
     private boolean printBytecode;
     private PrintStream out = System.err;
+    private boolean vectorize = VectorSupport.enabled();
 
     private Builder() {}
 
@@ -71,8 +85,14 @@ public record CompilerOptions(
       return this;
     }
 
+    /** Vector API code on or off; on is an error where {@link VectorSupport#enabled()} is false. */
+    public Builder vectorize(boolean vectorize) {
+      this.vectorize = vectorize;
+      return this;
+    }
+
     public CompilerOptions build() {
-      return new CompilerOptions(fusion, passes, printIr, printKernels, printBytecode, out);
+      return new CompilerOptions(fusion, passes, printIr, printKernels, printBytecode, out, vectorize);
     }
   }
 }

@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 
@@ -38,12 +39,14 @@ public final class JvmEmitter {
 
   private final KernelProgram program;
   private final String prefix;
+  private final boolean vectorize;
   private final Map<Failure, Integer> failures = new HashMap<>();
   private final Map<String, Integer> codeSizes = new LinkedHashMap<>();
 
-  private JvmEmitter(KernelProgram program, String prefix) {
+  private JvmEmitter(KernelProgram program, String prefix, boolean vectorize) {
     this.program = program;
     this.prefix = prefix.replace('.', '/');
+    this.vectorize = vectorize;
     List<Failure> table = program.failures();
     for (int i = 0; i < table.size(); i++) {
       failures.put(table.get(i), i);
@@ -58,7 +61,18 @@ public final class JvmEmitter {
    *     #HUGE_METHOD_LIMIT} bytes of bytecode
    */
   public static GeneratedProgram emit(KernelProgram program, String prefix) {
-    return new JvmEmitter(program, prefix).run();
+    return emit(program, prefix, false);
+  }
+
+  /**
+   * {@link #emit(KernelProgram, String)}, with Vector API main loops in the elementwise loops and
+   * reductions that have a vector form if {@code vectorize} (see {@link VectorLoops}). Vector code
+   * names {@code jdk.incubator.vector} classes and {@code dev.adjoint.runtime.ops.VectorMath}: ask
+   * for it only where the module is present ({@code VectorSupport.enabled()}). A kernel whose vector
+   * form would be too long for the JIT keeps its scalar form.
+   */
+  public static GeneratedProgram emit(KernelProgram program, String prefix, boolean vectorize) {
+    return new JvmEmitter(program, prefix, vectorize).run();
   }
 
   private GeneratedProgram run() {
@@ -134,15 +148,22 @@ public final class JvmEmitter {
     ClassWriter cw = writer();
     cw.visit(VERSION, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, name, null, "java/lang/Object", null);
     for (Kernel k : kernels) {
-      List<List<Stmt>> parts = split(k);
+      List<List<Stmt>> parts = vectorize ? split(k, true) : null;
+      boolean vector = parts != null;
+      if (parts == null) {
+        parts = split(k, false);
+      }
+      if (parts == null) {
+        throw tooLong(k);
+      }
       if (parts.size() == 1) {
-        method(cw, name, k.name(), parts.getFirst());
+        method(cw, name, k.name(), parts.getFirst(), vector);
       } else {
         MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_STATIC, k.name(), KERNEL_DESCRIPTOR, null, null);
         mv.visitCode();
         for (int p = 0; p < parts.size(); p++) {
           invoke(mv, name, k.name() + "_part" + p, 0);
-          method(cw, name, k.name() + "_part" + p, parts.get(p));
+          method(cw, name, k.name() + "_part" + p, parts.get(p), vector);
         }
         mv.visitInsn(RETURN);
         mv.visitMaxs(0, 0);
@@ -154,40 +175,41 @@ public final class JvmEmitter {
   }
 
   /** A kernel method in class {@code owner}, with the chunk methods of its parallel loops. */
-  private void method(ClassWriter cw, String owner, String name, List<Stmt> body) {
+  private void method(ClassWriter cw, String owner, String name, List<Stmt> body, boolean vector) {
     MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_STATIC, name, KERNEL_DESCRIPTOR, null, null);
     int[] loops = {0};
     KernelWriter.ChunkMethods chunks = loop -> {
       String chunk = name + "_loop" + loops[0]++;
       MethodVisitor chunkVisitor =
           cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, chunk, KernelWriter.CHUNK_DESCRIPTOR, null, null);
-      new KernelWriter(chunkVisitor, failures, null).writeChunk(buffers(List.of(loop)), loop);
+      new KernelWriter(chunkVisitor, failures, null, vector).writeChunk(buffers(List.of(loop)), loop);
       return new String[] {owner, chunk};
     };
-    new KernelWriter(mv, failures, chunks).write(buffers(body), body);
+    new KernelWriter(mv, failures, chunks, vector).write(buffers(body), body);
   }
 
   /**
    * The kernel's body as one method, or, if that is too long for the JIT, as consecutive runs of
-   * top-level statements that each fit. Statements that declare locals stay together.
+   * top-level statements that each fit; null if no split fits. Statements that declare locals stay
+   * together.
    */
-  private List<List<Stmt>> split(Kernel k) {
+  private @Nullable List<List<Stmt>> split(Kernel k, boolean vector) {
     List<Stmt> body = k.body();
-    if (codeLength(body) <= HUGE_METHOD_LIMIT) {
+    if (codeLength(body, vector) <= HUGE_METHOD_LIMIT) {
       return List.of(body);
     }
     boolean declaresLocals = body.stream().anyMatch(s -> s instanceof Stmt.Let || s instanceof Stmt.Reduce);
     if (body.size() == 1 || declaresLocals) {
-      throw tooLong(k, codeLength(body));
+      return null;
     }
     List<List<Stmt>> parts = new ArrayList<>();
     List<Stmt> current = new ArrayList<>();
     for (Stmt s : body) {
       current.add(s);
-      if (codeLength(current) > HUGE_METHOD_LIMIT) {
+      if (codeLength(current, vector) > HUGE_METHOD_LIMIT) {
         current.removeLast();
         if (current.isEmpty()) {
-          throw tooLong(k, codeLength(List.of(s)));
+          return null;
         }
         parts.add(current);
         current = new ArrayList<>(List.of(s));
@@ -197,18 +219,19 @@ public final class JvmEmitter {
     return parts;
   }
 
-  private static AdjointException tooLong(Kernel k, int length) {
-    return new AdjointException("kernel " + k.name() + " (" + String.join(", ", k.nodes()) + ") needs " + length
-        + " bytes of bytecode in one statement, more than the JIT compiles (" + HUGE_METHOD_LIMIT + ")");
+  private AdjointException tooLong(Kernel k) {
+    return new AdjointException("kernel " + k.name() + " (" + String.join(", ", k.nodes()) + ") needs "
+        + codeLength(k.body(), false) + " bytes of bytecode in one statement, more than the JIT compiles ("
+        + HUGE_METHOD_LIMIT + ")");
   }
 
-  /** The bytecode length of {@code body} as one method. */
-  private int codeLength(List<Stmt> body) {
+  /** The bytecode length of {@code body} as one method: its longest method, chunk methods included. */
+  private int codeLength(List<Stmt> body, boolean vector) {
     ClassWriter cw = writer();
     cw.visit(VERSION, ACC_PUBLIC | ACC_SUPER, "Probe", null, "java/lang/Object", null);
-    method(cw, "Probe", "probe", body);
+    method(cw, "Probe", "probe", body, vector);
     cw.visitEnd();
-    return ClassFiles.codeLengths(cw.toByteArray()).get("probe");
+    return ClassFiles.codeLengths(cw.toByteArray()).values().stream().mapToInt(Integer::intValue).max().orElse(0);
   }
 
   /** The buffers a body touches, in order of appearance. */
@@ -219,7 +242,10 @@ public final class JvmEmitter {
     return buffers;
   }
 
-  /** Frames are computed; the only reference types are arrays and the failure, never merged. */
+  /**
+   * Frames are computed; the reference types are arrays, the failure and vectors, and only equal
+   * types meet where paths merge.
+   */
   private static ClassWriter writer() {
     return new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
       @Override

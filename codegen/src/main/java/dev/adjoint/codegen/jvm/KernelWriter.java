@@ -66,17 +66,24 @@ final class KernelWriter {
   private final MethodVisitor mv;
   private final Map<Failure, Integer> failures;
   private final @Nullable ChunkMethods chunks;
+  private final boolean vectorize;
+  private final VectorWriter vectors;
   private final Map<Integer, Integer> offsetSlots = new HashMap<>();
   private final Map<Var, Integer> varSlots = new HashMap<>();
   private final Map<Local, Integer> localSlots = new HashMap<>();
   private int nextSlot = FIRST_FREE;
   private int depth;
 
-  /** {@code chunks} may be null for a chunk method, whose loops are all inside the parallel one. */
-  KernelWriter(MethodVisitor mv, Map<Failure, Integer> failures, @Nullable ChunkMethods chunks) {
+  /**
+   * {@code chunks} may be null for a chunk method, whose loops are all inside the parallel one; with
+   * {@code vectorize}, the loops {@link VectorLoops} accepts get a Vector API main loop.
+   */
+  KernelWriter(MethodVisitor mv, Map<Failure, Integer> failures, @Nullable ChunkMethods chunks, boolean vectorize) {
     this.mv = mv;
     this.failures = failures;
     this.chunks = chunks;
+    this.vectorize = vectorize;
+    this.vectors = new VectorWriter(this, mv);
   }
 
   /** The method's code: the prologue, then the statements, then a return. */
@@ -110,7 +117,7 @@ final class KernelWriter {
     mv.visitMethodInsn(INVOKESTATIC, MATH, "min", "(II)I", false);
     mv.visitVarInsn(ISTORE, end);
     depth = 1;
-    loop(loop.var(), begin, end, () -> statements(loop.body()));
+    loop(loop.var(), begin, end, loop.body());
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
@@ -129,7 +136,7 @@ final class KernelWriter {
 
   // ---- statements ----
 
-  private void statements(List<Stmt> body) {
+  void statements(List<Stmt> body) {
     for (Stmt s : body) {
       statement(s);
     }
@@ -141,7 +148,7 @@ final class KernelWriter {
         if (l.parallel() && depth == 0) {
           parallelLoop(l);
         } else {
-          loop(l.var(), l.extent(), () -> statements(l.body()));
+          loop(l.var(), l.extent(), l.body());
         }
       }
       case Stmt.Store st -> {
@@ -173,10 +180,64 @@ final class KernelWriter {
     loop(var, begin, end, body);
   }
 
+  /** A loop over {@code body}'s statements: with a vector main loop where it has one. */
+  private void loop(Var var, Size extent, List<Stmt> body) {
+    int begin = nextSlot++;
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, begin);
+    int end = nextSlot++;
+    size(extent);
+    mv.visitVarInsn(ISTORE, end);
+    loop(var, begin, end, body);
+  }
+
+  private void loop(Var var, int begin, int end, List<Stmt> body) {
+    DType lane = laneType(var, body);
+    if (lane == null) {
+      loop(var, begin, end, () -> statements(body));
+    } else {
+      depth++;
+      vectors.storeLoop(var, begin, end, body, lane);
+      depth--;
+    }
+  }
+
+  /** The lane type if the loop over {@code var} with {@code body} gets a vector main loop, else null. */
+  private @Nullable DType laneType(Var var, List<Stmt> body) {
+    return vectorize ? VectorLoops.laneType(var, body) : null;
+  }
+
+  /** {@code while (var < end) { body; var++ }}: the scalar iterations after a vector main loop. */
+  void tail(int varSlot, int end, Runnable body) {
+    Label top = new Label();
+    Label test = new Label();
+    mv.visitJumpInsn(GOTO, test);
+    mv.visitLabel(top);
+    depth++;
+    body.run();
+    depth--;
+    mv.visitIincInsn(varSlot, 1);
+    mv.visitLabel(test);
+    mv.visitVarInsn(ILOAD, varSlot);
+    mv.visitVarInsn(ILOAD, end);
+    mv.visitJumpInsn(IF_ICMPLT, top);
+  }
+
+  /** A fresh int local bound to {@code var}. */
+  int bindVar(Var var) {
+    int slot = nextSlot++;
+    varSlots.put(var, slot);
+    return slot;
+  }
+
+  /** A fresh one-slot local (an int or a reference). */
+  int newSlot() {
+    return nextSlot++;
+  }
+
   /** {@code for (var = begin; var < end; var++) body}, the bounds in int locals. */
   private void loop(Var var, int begin, int end, Runnable body) {
-    int varSlot = nextSlot++;
-    varSlots.put(var, varSlot);
+    int varSlot = bindVar(var);
     Label top = new Label();
     Label test = new Label();
     mv.visitVarInsn(ILOAD, begin);
@@ -201,6 +262,9 @@ final class KernelWriter {
   private void parallelLoop(Stmt.Loop l) {
     String[] chunk = java.util.Objects.requireNonNull(chunks, "chunk methods").add(l);
     int size = Math.max(1, CHUNK_WORK / Math.max(1, work(l.body())));
+    if (laneType(l.var(), l.body()) != null) {
+      size = (size + VectorWriter.ALIGNMENT - 1) / VectorWriter.ALIGNMENT * VectorWriter.ALIGNMENT;
+    }
     int extent = nextSlot++;
     size(l.extent());
     mv.visitVarInsn(ISTORE, extent);
@@ -267,6 +331,7 @@ final class KernelWriter {
     });
     int target = slot(r.target());
     mv.visitVarInsn(store(acc), target);
+    DType lane = vectorize ? VectorLoops.laneType(r) : null;
     Runnable fold = () -> {
       mv.visitVarInsn(load(acc), target);
       expr(r.value());
@@ -278,7 +343,16 @@ final class KernelWriter {
       }
       mv.visitVarInsn(store(acc), target);
     };
-    nested(r.vars(), r.extents(), 0, fold);
+    if (lane == null) {
+      nested(r.vars(), r.extents(), 0, fold);
+    } else {
+      vectors.reduce(r, target, lane, fold);
+    }
+  }
+
+  /** Scalar loops over {@code vars} around {@code body}. */
+  void nestedAround(List<Var> vars, List<Size> extents, Runnable body) {
+    nested(vars, extents, 0, body);
   }
 
   private void nested(List<Var> vars, List<Size> extents, int level, Runnable body) {
@@ -402,7 +476,7 @@ final class KernelWriter {
   }
 
   /** Pushes a size as an int: {@code constant + perBatch·N}. */
-  private void size(Size size) {
+  void size(Size size) {
     if (size.isConstant()) {
       pushInt(checkedInt(size.constant()));
       return;
@@ -421,7 +495,7 @@ final class KernelWriter {
   // ---- expressions ----
 
   /** Pushes {@code index}, offset by {@code buffer}'s place in its arena. */
-  private void index(Index index, Buffer buffer) {
+  void index(Index index, Buffer buffer) {
     mv.visitVarInsn(ILOAD, offsetSlots.get(buffer.id()));
     terms(index, false);
   }
@@ -450,7 +524,7 @@ final class KernelWriter {
     }
   }
 
-  private void expr(Expr e) {
+  void expr(Expr e) {
     switch (e) {
       case Expr.Const c -> constant(c.dtype(), c.value());
       case Expr.Load l -> {
@@ -732,7 +806,7 @@ final class KernelWriter {
     mv.visitInsn(opcode);
   }
 
-  private void constant(DType t, double value) {
+  void constant(DType t, double value) {
     switch (t) {
       case F32 -> {
         float f = (float) value;
@@ -765,7 +839,7 @@ final class KernelWriter {
     }
   }
 
-  private void pushInt(int value) {
+  void pushInt(int value) {
     if (value >= -1 && value <= 5) {
       mv.visitInsn(ICONST_0 + value);
     } else if (value >= Byte.MIN_VALUE && value <= Byte.MAX_VALUE) {
@@ -814,7 +888,7 @@ final class KernelWriter {
     };
   }
 
-  private static int load(DType t) {
+  static int load(DType t) {
     return switch (t) {
       case F32 -> FLOAD;
       case F64 -> DLOAD;
@@ -823,7 +897,7 @@ final class KernelWriter {
     };
   }
 
-  private static int store(DType t) {
+  static int store(DType t) {
     return switch (t) {
       case F32 -> FSTORE;
       case F64 -> DSTORE;
