@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Measures this machine and Adjoint's runtime kernels and prints tables. Timings are medians after
@@ -21,7 +23,8 @@ import java.util.SplittableRandom;
  *       triad) bandwidth over arrays much larger than the last-level cache;
  *   <li>SGEMM, n = 256, 512, 1024, as GFLOP/s and percent of the peak on as many threads;
  *   <li>streaming elementwise kernels, as GB/s and percent of the bandwidth;
- *   <li>convolution forward on ResNet-like layers, as GFLOP/s;
+ *   <li>convolution forward on ResNet-like layers, and the forward and both backward passes on
+ *       the layers of a CIFAR ResNet-20, as GFLOP/s;
  *   <li>models: rows supplied by the caller of {@link #run(PrintStream, List)}.
  * </ol>
  *
@@ -42,12 +45,29 @@ public final class Benchmarks {
     this.out = out;
   }
 
+  /**
+   * Prints every table, or with {@code --only gemm|streaming|conv} the machine's denominators and
+   * that one table (a quick measurement while tuning a kernel).
+   */
   public static void main(String[] args) {
-    run(System.out, List.of());
+    if (args.length == 2 && args[0].equals("--only") && SECTIONS.contains(args[1])) {
+      run(System.out, List.of(), args[1]);
+    } else if (args.length == 0) {
+      run(System.out, List.of());
+    } else {
+      System.err.println("usage: Benchmarks [--only " + String.join("|", SECTIONS) + "]");
+      System.exit(2);
+    }
   }
+
+  private static final List<String> SECTIONS = List.of("gemm", "streaming", "conv");
 
   /** Prints every table; {@code models} fills the models table (empty: the table says so). */
   public static void run(PrintStream out, List<ModelRow> models) {
+    run(out, models, null);
+  }
+
+  private static void run(PrintStream out, List<ModelRow> models, @Nullable String only) {
     if (!VectorSupport.enabled()) {
       out.println("The benchmarks measure the Vector API peak: start the JVM with"
           + " --add-modules jdk.incubator.vector (and without -Dadjoint.vector=false).");
@@ -58,10 +78,18 @@ public final class Benchmarks {
       Benchmarks benchmarks = new Benchmarks(out);
       benchmarks.printMachine();
       benchmarks.denominators();
-      benchmarks.gemm();
-      benchmarks.streaming();
-      benchmarks.convolution();
-      printModels(out, models);
+      if (only == null || only.equals("gemm")) {
+        benchmarks.gemm();
+      }
+      if (only == null || only.equals("streaming")) {
+        benchmarks.streaming();
+      }
+      if (only == null || only.equals("conv")) {
+        benchmarks.convolution();
+      }
+      if (only == null) {
+        printModels(out, models);
+      }
     } finally {
       Parallel.setThreads(initialThreads);
     }
@@ -202,6 +230,56 @@ public final class Benchmarks {
         double gflops = layer.flops() / seconds / 1e9;
         table.row(layer.name(), THREAD_COUNTS[t], Table.format(gflops, 1),
             Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+      }
+    }
+    table.print(out);
+    convolutionBackward();
+  }
+
+  /** The 3×3 layers of a CIFAR ResNet-20 (16, 32, 64 channels; the two downsampling ones). */
+  private static final List<ConvLayer> RESNET20_LAYERS =
+      List.of(
+          new ConvLayer("ResNet-20 3×3, 16→16, 32²", 32, 16, 32, 32, 16, 3, 1, 1),
+          new ConvLayer("ResNet-20 3×3/2, 16→32, 32²", 32, 16, 32, 32, 32, 3, 2, 1),
+          new ConvLayer("ResNet-20 3×3, 32→32, 16²", 32, 32, 16, 16, 32, 3, 1, 1),
+          new ConvLayer("ResNet-20 3×3/2, 32→64, 16²", 32, 32, 16, 16, 64, 3, 2, 1),
+          new ConvLayer("ResNet-20 3×3, 64→64, 8²", 32, 64, 8, 8, 64, 3, 1, 1));
+
+  /** The three passes of a training step's convolutions; each costs the forward pass's FLOPs. */
+  private void convolutionBackward() {
+    Table table = new Table("Conv2d forward and backward (F32, NCHW), batch 32", "layer", "pass",
+        "threads", "GFLOP/s", "% of FMA peak", "ms");
+    for (ConvLayer layer : RESNET20_LAYERS) {
+      SplittableRandom random = new SplittableRandom(layer.name().hashCode());
+      float[] x = randomFloats(layer.n() * layer.c() * layer.h() * layer.w(), random);
+      float[] wt = randomFloats(layer.o() * layer.c() * layer.k() * layer.k(), random);
+      float[] g = randomFloats(layer.n() * layer.o() * layer.oh() * layer.ow(), random);
+      float[] y = new float[g.length];
+      float[] dx = new float[x.length];
+      float[] dw = new float[wt.length];
+      int n = layer.n();
+      int k = layer.k();
+      int s = layer.stride();
+      int p = layer.pad();
+      List<Map.Entry<String, Runnable>> passes =
+          List.of(
+              Map.entry("forward", () -> Conv2dKernels.forward(x, 0, n, layer.c(), layer.h(),
+                  layer.w(), wt, 0, layer.o(), k, k, s, s, p, p, 1, 1, 1, y, 0, layer.oh(),
+                  layer.ow())),
+              Map.entry("backward input", () -> Conv2dKernels.backwardInput(g, 0, n, layer.o(),
+                  layer.oh(), layer.ow(), wt, 0, k, k, s, s, p, p, 1, 1, 1, dx, 0, layer.c(),
+                  layer.h(), layer.w())),
+              Map.entry("backward filter", () -> Conv2dKernels.backwardFilter(x, 0, n, layer.c(),
+                  layer.h(), layer.w(), g, 0, layer.o(), layer.oh(), layer.ow(), s, s, p, p, 1, 1,
+                  1, dw, 0, k, k)));
+      for (Map.Entry<String, Runnable> pass : passes) {
+        for (int t = 0; t < THREAD_COUNTS.length; t++) {
+          Parallel.setThreads(THREAD_COUNTS[t]);
+          double seconds = Measurement.medianSeconds(pass.getValue());
+          double gflops = layer.flops() / seconds / 1e9;
+          table.row(layer.name(), pass.getKey(), THREAD_COUNTS[t], Table.format(gflops, 1),
+              Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+        }
       }
     }
     table.print(out);

@@ -1,5 +1,8 @@
 package dev.adjoint.runtime.conv;
 
+import dev.adjoint.runtime.linalg.TileEpilogue;
+import org.jspecify.annotations.Nullable;
+
 /**
  * Two-dimensional convolution over NCHW row-major arrays (each with an offset): the forward pass
  * and its two backward passes, for F32 and F64.
@@ -26,12 +29,27 @@ public final class Conv2dKernels {
       float[] wt, int wOff, int o, int kh, int kw,
       int sh, int sw, int padTop, int padLeft, int dh, int dw, int groups,
       float[] y, int yOff, int oh, int ow) {
+    forward(x, xOff, n, c, h, w, wt, wOff, o, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups,
+        y, yOff, oh, ow, null);
+  }
+
+  /**
+   * The {@code forward} above, then {@code epilogue} (when not null) on every finished block of y
+   * by the thread that computed it, while it is in cache (see {@link TileEpilogue}): outer is the
+   * image, rows are output channels (over all groups), columns are output pixels oh·OW + ow of
+   * that image. Every element of y is passed exactly once, with its final value.
+   */
+  public static void forward(
+      float[] x, int xOff, int n, int c, int h, int w,
+      float[] wt, int wOff, int o, int kh, int kw,
+      int sh, int sw, int padTop, int padLeft, int dh, int dw, int groups,
+      float[] y, int yOff, int oh, int ow, @Nullable TileEpilogue epilogue) {
     ConvGeometry s =
         new ConvGeometry(n, c, h, w, o, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups, oh, ow);
     s.checkFits("forward", "x", x.length, xOff, s.inputSize());
     s.checkFits("forward", "w", wt.length, wOff, s.weightSize());
     s.checkFits("forward", "y", y.length, yOff, s.outputSize());
-    FloatConv.forward(s, x, xOff, wt, wOff, y, yOff);
+    FloatConv.forward(s, x, xOff, wt, wOff, y, yOff, epilogue);
   }
 
   /**
@@ -74,12 +92,22 @@ public final class Conv2dKernels {
       double[] wt, int wOff, int o, int kh, int kw,
       int sh, int sw, int padTop, int padLeft, int dh, int dw, int groups,
       double[] y, int yOff, int oh, int ow) {
+    forward(x, xOff, n, c, h, w, wt, wOff, o, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups,
+        y, yOff, oh, ow, null);
+  }
+
+  /** The F64 twin of {@code forward} with an epilogue above. */
+  public static void forward(
+      double[] x, int xOff, int n, int c, int h, int w,
+      double[] wt, int wOff, int o, int kh, int kw,
+      int sh, int sw, int padTop, int padLeft, int dh, int dw, int groups,
+      double[] y, int yOff, int oh, int ow, @Nullable TileEpilogue epilogue) {
     ConvGeometry s =
         new ConvGeometry(n, c, h, w, o, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups, oh, ow);
     s.checkFits("forward", "x", x.length, xOff, s.inputSize());
     s.checkFits("forward", "w", wt.length, wOff, s.weightSize());
     s.checkFits("forward", "y", y.length, yOff, s.outputSize());
-    DoubleConv.forward(s, x, xOff, wt, wOff, y, yOff);
+    DoubleConv.forward(s, x, xOff, wt, wOff, y, yOff, epilogue);
   }
 
   /** The F64 twin of {@code backwardInput} above. */

@@ -65,6 +65,26 @@ record ConvGeometry(
         && oh == h && ow == w;
   }
 
+  /**
+   * True when the input gradient is a forward convolution ({@link #transposed}): unit strides,
+   * and leading padding no wider than the dilated kernel's reach, so the transposed padding is
+   * not negative.
+   */
+  boolean hasTransposedForward() {
+    return sh == 1 && sw == 1 && padTop <= (kh - 1) * dh && padLeft <= (kw - 1) * dw;
+  }
+
+  /**
+   * The convolution whose forward pass is this one's input gradient at unit stride: input g[n, o,
+   * oh, ow], weights w'[c, o/groups, kh, kw] (w transposed per group and flipped in both spatial
+   * axes), output dx[n, c, h, w]. dx[iy] = Σ_u g[iy + padTop - u·dh]·w[u] is, with u' = kh-1-u,
+   * a convolution with leading padding (kh-1)·dh - padTop; taps past the end of g read zero.
+   */
+  ConvGeometry transposed() {
+    return new ConvGeometry(n, o, oh, ow, c, kh, kw, 1, 1, (kh - 1) * dh - padTop,
+        (kw - 1) * dw - padLeft, dh, dw, groups, h, w);
+  }
+
   void checkFits(String method, String array, int length, int offset, long size) {
     if (offset < 0 || offset + size > length) {
       throw new IllegalArgumentException(

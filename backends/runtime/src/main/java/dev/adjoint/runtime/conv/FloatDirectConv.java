@@ -1,5 +1,8 @@
 package dev.adjoint.runtime.conv;
 
+import dev.adjoint.runtime.linalg.TileEpilogue;
+import org.jspecify.annotations.Nullable;
+
 /**
  * A direct F32 convolution for the shapes where it beats implicit GEMM; {@link #NONE} where the
  * Vector API is absent.
@@ -15,12 +18,17 @@ interface FloatDirectConv {
 
         @Override
         public void forward(
-            ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff) {
-          throw new IllegalStateException("suits() is false for every shape, so forward() is never called");
+            ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
+            @Nullable TileEpilogue epilogue) {
+          throw new IllegalStateException(
+              "suits() is false for every shape, so forward() is never called");
         }
       };
 
   boolean suits(ConvGeometry s);
 
-  void forward(ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff);
+  /** As {@link FloatConv#forward}: the epilogue per finished block of output channels × pixels. */
+  void forward(
+      ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
+      @Nullable TileEpilogue epilogue);
 }

@@ -1,8 +1,10 @@
 package dev.adjoint.runtime.conv;
 
+import dev.adjoint.runtime.linalg.TileEpilogue;
 import dev.adjoint.runtime.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Direct F32 convolution in a blocked-channel layout (NCHW16c), on the Vector API: the input is
@@ -58,7 +60,8 @@ final class VectorFloatDirectConv implements FloatDirectConv {
 
   @Override
   public void forward(
-      ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff) {
+      ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
+      @Nullable TileEpilogue epilogue) {
     int channelBlocks = s.cg() / CHANNEL_BLOCK;
     int outBlocks = s.og() / OUT_BLOCK;
     int paddedH = (s.oh() - 1) * s.sh() + (s.kh() - 1) * s.dh() + 1;
@@ -124,10 +127,14 @@ final class VectorFloatDirectConv implements FloatDirectConv {
       }
       int outBase = yOff + ((image / s.groups()) * s.o() + firstOut) * p;
       int pixel0 = firstTile * PIXELS;
-      for (int i = 0; i < Math.min(base.length, p - pixel0); i++) {
+      int pixels = Math.min(base.length, p - pixel0);
+      for (int i = 0; i < pixels; i++) {
         for (int j = 0; j < OUT_BLOCK; j++) {
           y[outBase + j * p + pixel0 + i] = sums[i * OUT_BLOCK + j];
         }
+      }
+      if (epilogue != null) {
+        epilogue.apply(image / s.groups(), firstOut, OUT_BLOCK, pixel0, pixels);
       }
     });
   }

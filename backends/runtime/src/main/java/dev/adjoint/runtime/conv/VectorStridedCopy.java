@@ -47,7 +47,8 @@ final class VectorStridedCopy implements StridedCopy {
   public void add(float[] src, int from, int count, float[] dst, int at) {
     int t = 0;
     for (int bound = FLOATS.loopBound(count); t < bound; t += FLOATS.length()) {
-      FloatVector.fromArray(FLOATS, dst, at + t).add(FloatVector.fromArray(FLOATS, src, from + t)).intoArray(dst, at + t);
+      FloatVector.fromArray(FLOATS, dst, at + t).add(FloatVector.fromArray(FLOATS, src, from + t))
+          .intoArray(dst, at + t);
     }
     for (; t < count; t++) {
       dst[at + t] += src[from + t];
@@ -58,7 +59,8 @@ final class VectorStridedCopy implements StridedCopy {
   public void add(double[] src, int from, int count, double[] dst, int at) {
     int t = 0;
     for (int bound = DOUBLES.loopBound(count); t < bound; t += DOUBLES.length()) {
-      DoubleVector.fromArray(DOUBLES, dst, at + t).add(DoubleVector.fromArray(DOUBLES, src, from + t))
+      DoubleVector.fromArray(DOUBLES, dst, at + t)
+          .add(DoubleVector.fromArray(DOUBLES, src, from + t))
           .intoArray(dst, at + t);
     }
     for (; t < count; t++) {

@@ -3,11 +3,15 @@ package dev.adjoint.runtime.linalg;
 import dev.adjoint.runtime.VectorSupport;
 import dev.adjoint.runtime.parallel.Parallel;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The blocked F64 GEMM driver (the BLIS loop structure). For each block of C columns and rows and
- * each block of the depth, the operands are packed into micro-panels in parallel, then the tiles of
- * C are computed in parallel, in fixed tasks, by the micro-kernel.
+ * The blocked F64 GEMM driver (the BLIS loop structure). For each block of C columns and each
+ * block of the depth, B's micro-panels are packed in parallel into a shared buffer; then tasks
+ * compute C in parallel. Where A has many row panels, a task covers a range of them and packs
+ * those rows of A itself, into a buffer of the thread that runs it: A is packed where it is used,
+ * with no barrier in between. Where A has few, its panels are packed in parallel with B's, into a
+ * shared buffer, and tasks split the columns too.
  *
  * <p>Only the depth blocks shape the arithmetic ({@link #depthBlock}): an element of C is the
  * running sum over the depth blocks, in order, of each block's fused-multiply-add chain. Every
@@ -22,27 +26,36 @@ final class DoubleGemm {
   static final int MAX_DEPTH_BLOCK = 256;
   /** Columns per packed block of B: at most 1 MiB, so it stays in L2 while row panels pass. */
   private static final int COLUMN_BLOCK = 1024;
-  /** Rows per packed block of A (2 MiB at most). */
-  private static final int ROW_BLOCK = 2048;
   /** Below this many multiply-adds one thread does all: the pool would cost more than it saves. */
   private static final long PARALLEL_MIN_WORK = 1L << 18;
   /** Micro-panels per packing chunk. */
   private static final int PANELS_PER_PACK_CHUNK = 4;
   /** Row panels per compute task at most: their packed A (192×256) stays in L2. */
   private static final int MAX_ROW_PANELS_PER_TASK = 16;
-  /** Compute tasks per block wanted, for load balance; fewer when there are fewer panels. */
+  /**
+   * Row panels per thread from which each task packs its own rows of A; with fewer, A is packed
+   * once, shared, and tasks split the columns.
+   */
+  private static final int PRIVATE_A_PANELS_PER_THREAD = 4;
+  /** Compute tasks per block wanted with a shared A, for load balance. */
   private static final int WANTED_TASKS = 16;
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+  /** Each thread's packed rows of A for the task it runs. */
+  private static final ThreadLocal<double[]> PACKED_A =
+      ThreadLocal.withInitial(() -> new double[0]);
   private static final ThreadLocal<double[]> EDGE_TILE =
       ThreadLocal.withInitial(() -> new double[KERNEL.rows() * KERNEL.cols()]);
 
   private DoubleGemm() {}
 
-  /** C[m×n] (=|+=) A·B, where a supplies op(A)[m×k] and b supplies op(B)[k×n]. */
+  /**
+   * C[m×n] (=|+=) A·B, where a supplies op(A)[m×k] and b supplies op(B)[k×n]; then the epilogue,
+   * if any, on each tile of C once its last depth block is done.
+   */
   static void multiply(
       int m, int n, int k, DoublePanelSource a, DoublePanelSource b,
-      double[] c, int cOffset, int ldc, boolean accumulate) {
+      double[] c, int cOffset, int ldc, boolean accumulate, @Nullable TileEpilogue epilogue) {
     if (m == 0 || n == 0) {
       return;
     }
@@ -52,22 +65,32 @@ final class DoubleGemm {
           Arrays.fill(c, cOffset + i * ldc, cOffset + i * ldc + n, 0.0);
         }
       }
+      if (epilogue != null) {
+        epilogue.apply(0, 0, m, 0, n);
+      }
       return;
     }
     boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
     Workspace workspace = WORKSPACE.get();
+    int depthBlock = depthBlock(k);
     for (int col0 = 0; col0 < n; col0 += COLUMN_BLOCK) {
       int cols = Math.min(COLUMN_BLOCK, n - col0);
-      for (int row0 = 0; row0 < m; row0 += ROW_BLOCK) {
-        int rows = Math.min(ROW_BLOCK, m - row0);
-        int depthBlock = depthBlock(k);
-        for (int depth0 = 0; depth0 < k; depth0 += depthBlock) {
-          int depth = Math.min(depthBlock, k - depth0);
-          Block block =
-              new Block(workspace, a, b, row0, rows, col0, cols, depth0, depth,
-                  c, cOffset, ldc, !accumulate && depth0 == 0);
-          run(parallel, block.packChunks(), block::pack);
-          run(parallel, block.taskCount(), block::compute);
+      for (int depth0 = 0; depth0 < k; depth0 += depthBlock) {
+        int depth = Math.min(depthBlock, k - depth0);
+        Block block =
+            new Block(workspace, a, b, m, col0, cols, depth0, depth, c, cOffset, ldc,
+                !accumulate && depth0 == 0, depth0 + depth == k ? epilogue : null,
+                parallel ? Parallel.threads() : 1);
+        if (parallel) {
+          Parallel.forEach(block.packChunks(), block::pack);
+          Parallel.forEach(block.taskCount(), block::compute);
+        } else {
+          for (int chunk = 0; chunk < block.packChunks(); chunk++) {
+            block.pack(chunk);
+          }
+          for (int task = 0; task < block.taskCount(); task++) {
+            block.compute(task);
+          }
         }
       }
     }
@@ -81,17 +104,7 @@ final class DoubleGemm {
     return ceilDiv(k, ceilDiv(k, MAX_DEPTH_BLOCK));
   }
 
-  private static void run(boolean parallel, int chunks, java.util.function.IntConsumer body) {
-    if (parallel) {
-      Parallel.forEach(chunks, body);
-    } else {
-      for (int chunk = 0; chunk < chunks; chunk++) {
-        body.accept(chunk);
-      }
-    }
-  }
-
-  /** Packing buffers of the thread that called GEMM; the pool threads fill and read them. */
+  /** Shared packing buffers of the thread that called GEMM; the pool threads fill and read them. */
   private static final class Workspace {
     double[] packedA = new double[0];
     double[] packedB = new double[0];
@@ -111,11 +124,13 @@ final class DoubleGemm {
     }
   }
 
-  /** One (row block, column block, depth block) step: its packing chunks and compute tasks. */
+  /**
+   * One (column block, depth block) step: the packing chunks (A's shared panels, if any, then
+   * B's), and the compute tasks, numbered by row range, then column range.
+   */
   private static final class Block {
     private final DoublePanelSource a;
     private final DoublePanelSource b;
-    private final int row0;
     private final int rows;
     private final int col0;
     private final int cols;
@@ -125,25 +140,27 @@ final class DoubleGemm {
     private final int cOffset;
     private final int ldc;
     private final boolean overwrite;
+    /** Non-null only in the last depth block, where the tiles are finished. */
+    private final @Nullable TileEpilogue epilogue;
     private final int mr = KERNEL.rows();
     private final int nr = KERNEL.cols();
     private final int rowPanels;
     private final int colPanels;
+    /** A's panels packed once for all tasks, or null where each task packs its own rows. */
+    private final double @Nullable [] sharedA;
     private final int aPackChunks;
-    private final double[] packedA;
     private final double[] packedB;
-    private final int panelsPerRowTask;
-    private final int rowTasks;
+    /** Row panel where each row task starts, and one past the last. */
+    private final int[] rowTaskStart;
     private final int panelsPerColTask;
     private final int colTasks;
 
     Block(
-        Workspace workspace, DoublePanelSource a, DoublePanelSource b,
-        int row0, int rows, int col0, int cols, int depth0, int depth,
-        double[] c, int cOffset, int ldc, boolean overwrite) {
+        Workspace workspace, DoublePanelSource a, DoublePanelSource b, int rows,
+        int col0, int cols, int depth0, int depth, double[] c, int cOffset, int ldc,
+        boolean overwrite, @Nullable TileEpilogue epilogue, int threads) {
       this.a = a;
       this.b = b;
-      this.row0 = row0;
       this.rows = rows;
       this.col0 = col0;
       this.cols = cols;
@@ -153,16 +170,44 @@ final class DoubleGemm {
       this.cOffset = cOffset;
       this.ldc = ldc;
       this.overwrite = overwrite;
+      this.epilogue = epilogue;
       rowPanels = ceilDiv(rows, mr);
       colPanels = ceilDiv(cols, nr);
-      aPackChunks = ceilDiv(rowPanels, PANELS_PER_PACK_CHUNK);
-      packedA = workspace.packedA(rowPanels * mr * depth);
       packedB = workspace.packedB(colPanels * nr * depth);
-      panelsPerRowTask = ceilDiv(rowPanels, ceilDiv(rowPanels, MAX_ROW_PANELS_PER_TASK));
-      rowTasks = ceilDiv(rowPanels, panelsPerRowTask);
-      int wantedColTasks = Math.min(colPanels, ceilDiv(WANTED_TASKS, rowTasks));
+      int wantedColTasks;
+      if (rowPanels >= PRIVATE_A_PANELS_PER_THREAD * threads) {
+        sharedA = null;
+        aPackChunks = 0;
+        rowTaskStart = guidedStarts(rowPanels, threads);
+        wantedColTasks = 1;
+      } else {
+        sharedA = workspace.packedA(rowPanels * mr * depth);
+        aPackChunks = ceilDiv(rowPanels, PANELS_PER_PACK_CHUNK);
+        int panelsPerRowTask = ceilDiv(rowPanels, ceilDiv(rowPanels, MAX_ROW_PANELS_PER_TASK));
+        int rowTasks = ceilDiv(rowPanels, panelsPerRowTask);
+        rowTaskStart = new int[rowTasks + 1];
+        Arrays.setAll(rowTaskStart, i -> Math.min(rowPanels, i * panelsPerRowTask));
+        wantedColTasks = Math.min(colPanels, ceilDiv(WANTED_TASKS, rowTasks));
+      }
       panelsPerColTask = ceilDiv(colPanels, wantedColTasks);
       colTasks = ceilDiv(colPanels, panelsPerColTask);
+    }
+
+    /**
+     * Splits the row panels into tasks of shrinking size (guided scheduling): each takes a
+     * 1/(2·threads) share of the panels left, at most {@link #MAX_ROW_PANELS_PER_TASK}, so the
+     * last tasks are small and the threads finish together.
+     */
+    private static int[] guidedStarts(int rowPanels, int threads) {
+      int[] starts = new int[rowPanels + 1];
+      int tasks = 0;
+      for (int start = 0; start < rowPanels; tasks++) {
+        starts[tasks] = start;
+        int left = rowPanels - start;
+        start += Math.min(MAX_ROW_PANELS_PER_TASK, Math.max(1, left / (2 * threads)));
+      }
+      starts[tasks] = rowPanels;
+      return Arrays.copyOf(starts, tasks + 1);
     }
 
     int packChunks() {
@@ -170,37 +215,48 @@ final class DoubleGemm {
     }
 
     void pack(int chunk) {
-      if (chunk < aPackChunks) {
+      double[] shared = sharedA;
+      if (chunk < aPackChunks && shared != null) {
         int firstPanel = chunk * PANELS_PER_PACK_CHUNK;
         int line0 = firstPanel * mr;
         int lines = Math.min(PANELS_PER_PACK_CHUNK * mr, rows - line0);
-        a.pack(row0 + line0, lines, depth0, depth, mr, packedA, firstPanel * mr * depth);
-      } else {
-        int firstPanel = (chunk - aPackChunks) * PANELS_PER_PACK_CHUNK;
-        int line0 = firstPanel * nr;
-        int lines = Math.min(PANELS_PER_PACK_CHUNK * nr, cols - line0);
-        b.pack(col0 + line0, lines, depth0, depth, nr, packedB, firstPanel * nr * depth);
+        a.pack(line0, lines, depth0, depth, mr, shared, firstPanel * mr * depth);
+        return;
       }
+      int firstPanel = (chunk - aPackChunks) * PANELS_PER_PACK_CHUNK;
+      int line0 = firstPanel * nr;
+      int lines = Math.min(PANELS_PER_PACK_CHUNK * nr, cols - line0);
+      b.pack(col0 + line0, lines, depth0, depth, nr, packedB, firstPanel * nr * depth);
     }
 
     int taskCount() {
-      return rowTasks * colTasks;
+      return (rowTaskStart.length - 1) * colTasks;
     }
 
     void compute(int task) {
-      int firstRowPanel = (task / colTasks) * panelsPerRowTask;
-      int endRowPanel = Math.min(rowPanels, firstRowPanel + panelsPerRowTask);
+      int rowTask = task / colTasks;
+      int firstRowPanel = rowTaskStart[rowTask];
+      int endRowPanel = rowTaskStart[rowTask + 1];
       int firstColPanel = (task % colTasks) * panelsPerColTask;
       int endColPanel = Math.min(colPanels, firstColPanel + panelsPerColTask);
+      double[] packedA = sharedA;
+      int aFirstPanel = 0;
+      if (packedA == null) {
+        int line0 = firstRowPanel * mr;
+        int lines = Math.min(endRowPanel * mr, rows) - line0;
+        packedA = privateA((endRowPanel - firstRowPanel) * mr * depth);
+        a.pack(line0, lines, depth0, depth, mr, packedA, 0);
+        aFirstPanel = firstRowPanel;
+      }
       for (int colPanel = firstColPanel; colPanel < endColPanel; colPanel++) {
         int j = colPanel * nr;
         int tileCols = Math.min(nr, cols - j);
+        int bAt = colPanel * nr * depth;
         for (int rowPanel = firstRowPanel; rowPanel < endRowPanel; rowPanel++) {
           int i = rowPanel * mr;
           int tileRows = Math.min(mr, rows - i);
-          int at = cOffset + (row0 + i) * ldc + col0 + j;
-          int aAt = rowPanel * mr * depth;
-          int bAt = colPanel * nr * depth;
+          int at = cOffset + i * ldc + col0 + j;
+          int aAt = (rowPanel - aFirstPanel) * mr * depth;
           if (tileRows == mr && tileCols == nr) {
             KERNEL.multiply(depth, packedA, aAt, packedB, bAt, c, at, ldc, overwrite);
           } else {
@@ -214,8 +270,20 @@ final class DoubleGemm {
               }
             }
           }
+          if (epilogue != null) {
+            epilogue.apply(0, i, tileRows, col0 + j, tileCols);
+          }
         }
       }
+    }
+
+    private static double[] privateA(int size) {
+      double[] buffer = PACKED_A.get();
+      if (buffer.length < size) {
+        buffer = new double[size];
+        PACKED_A.set(buffer);
+      }
+      return buffer;
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.adjoint.runtime.linalg;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * General matrix multiply for generated code: {@code C = op(A)·op(B)} or {@code C += op(A)·op(B)}
  * over row-major arrays, where op transposes when its flag is set.
@@ -27,6 +29,20 @@ public final class Gemm {
       boolean transA, boolean transB, int m, int n, int k,
       float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb,
       float[] c, int cOffset, int ldc, boolean accumulate) {
+    sgemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate,
+        null);
+  }
+
+  /**
+   * The array {@code sgemm} above, then {@code epilogue} (when not null) on every tile of c as
+   * soon as it is finished, by the thread that computed it (see {@link TileEpilogue}; outer is 0,
+   * rows and columns index c's m×n window). With {@code accumulate} the epilogue sees the
+   * accumulated values.
+   */
+  public static void sgemm(
+      boolean transA, boolean transB, int m, int n, int k,
+      float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb,
+      float[] c, int cOffset, int ldc, boolean accumulate, @Nullable TileEpilogue epilogue) {
     checkShapes("sgemm", transA, transB, m, n, k, a.length, aOffset, lda, b.length, bOffset, ldb,
         c.length, cOffset, ldc);
     FloatGemm.multiply(m, n, k,
@@ -34,7 +50,7 @@ public final class Gemm {
             : FloatPanelSource.strided(a, aOffset, lda, 1),
         transB ? FloatPanelSource.strided(b, bOffset, ldb, 1)
             : FloatPanelSource.strided(b, bOffset, 1, ldb),
-        c, cOffset, ldc, accumulate);
+        c, cOffset, ldc, accumulate, epilogue);
   }
 
   /** The F64 twin of the array {@code sgemm} above: same contract, same arithmetic in double. */
@@ -42,6 +58,15 @@ public final class Gemm {
       boolean transA, boolean transB, int m, int n, int k,
       double[] a, int aOffset, int lda, double[] b, int bOffset, int ldb,
       double[] c, int cOffset, int ldc, boolean accumulate) {
+    dgemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate,
+        null);
+  }
+
+  /** The F64 twin of the array {@code sgemm} with an epilogue. */
+  public static void dgemm(
+      boolean transA, boolean transB, int m, int n, int k,
+      double[] a, int aOffset, int lda, double[] b, int bOffset, int ldb,
+      double[] c, int cOffset, int ldc, boolean accumulate, @Nullable TileEpilogue epilogue) {
     checkShapes("dgemm", transA, transB, m, n, k, a.length, aOffset, lda, b.length, bOffset, ldb,
         c.length, cOffset, ldc);
     DoubleGemm.multiply(m, n, k,
@@ -49,7 +74,7 @@ public final class Gemm {
             : DoublePanelSource.strided(a, aOffset, lda, 1),
         transB ? DoublePanelSource.strided(b, bOffset, ldb, 1)
             : DoublePanelSource.strided(b, bOffset, 1, ldb),
-        c, cOffset, ldc, accumulate);
+        c, cOffset, ldc, accumulate, epilogue);
   }
 
   /**
@@ -61,16 +86,30 @@ public final class Gemm {
   public static void sgemm(
       int m, int n, int k, FloatPanelSource a, FloatPanelSource b,
       float[] c, int cOffset, int ldc, boolean accumulate) {
+    sgemm(m, n, k, a, b, c, cOffset, ldc, accumulate, null);
+  }
+
+  /** The panel-source {@code sgemm} above with an epilogue, as in the array version. */
+  public static void sgemm(
+      int m, int n, int k, FloatPanelSource a, FloatPanelSource b,
+      float[] c, int cOffset, int ldc, boolean accumulate, @Nullable TileEpilogue epilogue) {
     checkMatrix("sgemm", "c", m, n, c.length, cOffset, ldc);
-    FloatGemm.multiply(m, n, k, a, b, c, cOffset, ldc, accumulate);
+    FloatGemm.multiply(m, n, k, a, b, c, cOffset, ldc, accumulate, epilogue);
   }
 
   /** The F64 twin of the panel-source {@code sgemm} above. */
   public static void dgemm(
       int m, int n, int k, DoublePanelSource a, DoublePanelSource b,
       double[] c, int cOffset, int ldc, boolean accumulate) {
+    dgemm(m, n, k, a, b, c, cOffset, ldc, accumulate, null);
+  }
+
+  /** The F64 twin of the panel-source {@code sgemm} with an epilogue. */
+  public static void dgemm(
+      int m, int n, int k, DoublePanelSource a, DoublePanelSource b,
+      double[] c, int cOffset, int ldc, boolean accumulate, @Nullable TileEpilogue epilogue) {
     checkMatrix("dgemm", "c", m, n, c.length, cOffset, ldc);
-    DoubleGemm.multiply(m, n, k, a, b, c, cOffset, ldc, accumulate);
+    DoubleGemm.multiply(m, n, k, a, b, c, cOffset, ldc, accumulate, epilogue);
   }
 
   private static void checkShapes(

@@ -1,9 +1,13 @@
 package dev.adjoint.runtime.conv;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.runtime.linalg.TileEpilogue;
+import dev.adjoint.runtime.parallel.Parallel;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -11,11 +15,13 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The three convolution kernels against their definitions on random geometry: strides, leading
  * and trailing padding, dilation, groups (depthwise included), 1×1 kernels, kernels larger than
- * the input, offsets into larger arrays.
+ * the input, batches of several slices of the filter gradient's batch sum, offsets into larger
+ * arrays; and the forward pass with an epilogue on 1 and 2 threads.
  */
 class Conv2dKernelsProperties {
 
@@ -37,7 +43,7 @@ class Conv2dKernelsProperties {
             .as((kh, kw, sh, sw, dh, dw) -> new int[] {kh, kw, sh, sw, dh, dw});
     Arbitrary<int[]> image =
         Combinators.combine(
-                Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 10),
+                Arbitraries.of(1, 2, 3, 6, 9), Arbitraries.integers().between(1, 10),
                 Arbitraries.integers().between(1, 10), Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 2))
@@ -132,6 +138,126 @@ class Conv2dKernelsProperties {
         r.kh(), r.kw());
     assertClose(r.backwardFilter(xs, gs), dwtBefore, toDouble(dwt), off, filterTerms(r),
         0x1.0p-24, r + " backwardFilter");
+  }
+
+  @Property(tries = 80, afterFailure = AfterFailureMode.SAMPLE_FIRST)
+  void forwardEpilogueSeesEveryFinishedOutputOnce(
+      @ForAll("geometries") ConvReference r, @ForAll long seed, @ForAll boolean twoThreads) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int off = random.nextInt(3);
+    float[] x = randomFloats(off + r.inputSize(), random);
+    float[] wt = randomFloats(off + r.weightSize(), random);
+    int threads = Parallel.threads();
+    Parallel.setThreads(twoThreads ? 2 : 1);
+    try {
+      checkForwardEpilogue(r, x, wt, off, random);
+      checkForwardEpilogue(r, toDouble(x), toDouble(wt), off, random);
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
+   * The F32 forward pass with a recording epilogue passes each output once, inside the output,
+   * with the value of the plain call; an epilogue y = max(0, y·scale[channel] + shift[pixel])
+   * gives the bits of the plain call followed by that pass. Inputs, weights and output at off.
+   */
+  static void checkForwardEpilogue(
+      ConvReference r, float[] x, float[] wt, int off, SplittableRandom random) {
+    int p = r.oh() * r.ow();
+    float[] scale = randomFloats(r.o(), random);
+    float[] shift = randomFloats(p, random);
+    float[] initial = randomFloats(off + r.outputSize() + 1, random);
+    float[] plain = initial.clone();
+    forward(r, x, wt, plain, off, null);
+    float[] expected = plain.clone();
+    for (int i = 0; i < r.outputSize(); i++) {
+      int channel = i / p % r.o();
+      expected[off + i] = Math.max(0f, expected[off + i] * scale[channel] + shift[i % p]);
+    }
+
+    float[] recorded = initial.clone();
+    float[] seen = new float[r.outputSize()];
+    AtomicIntegerArray visits = new AtomicIntegerArray(r.outputSize());
+    forward(r, x, wt, recorded, off, (image, row, rows, col, cols) -> {
+      checkBlock(r, image, row, rows, col, cols);
+      for (int channel = row; channel < row + rows; channel++) {
+        for (int pixel = col; pixel < col + cols; pixel++) {
+          int i = (image * r.o() + channel) * p + pixel;
+          visits.incrementAndGet(i);
+          seen[i] = recorded[off + i];
+        }
+      }
+    });
+    assertArrayEquals(plain, recorded, r.toString());
+    for (int i = 0; i < r.outputSize(); i++) {
+      assertEquals(1, visits.get(i), r + ": visits of output " + i);
+      assertEquals(plain[off + i], seen[i], r + ": value of output " + i);
+    }
+
+    float[] fused = initial.clone();
+    forward(r, x, wt, fused, off, (image, row, rows, col, cols) -> {
+      for (int channel = row; channel < row + rows; channel++) {
+        for (int pixel = col; pixel < col + cols; pixel++) {
+          int at = off + (image * r.o() + channel) * p + pixel;
+          fused[at] = Math.max(0f, fused[at] * scale[channel] + shift[pixel]);
+        }
+      }
+    });
+    assertArrayEquals(expected, fused, r.toString());
+  }
+
+  /** The F64 twin of the check above, with the epilogue y = tanh(y·scale[channel]). */
+  static void checkForwardEpilogue(
+      ConvReference r, double[] x, double[] wt, int off, SplittableRandom random) {
+    int p = r.oh() * r.ow();
+    double[] scale = randomDoubles(r.o(), random);
+    double[] initial = randomDoubles(off + r.outputSize() + 1, random);
+    double[] expected = initial.clone();
+    forward(r, x, wt, expected, off, null);
+    for (int i = 0; i < r.outputSize(); i++) {
+      expected[off + i] = Math.tanh(expected[off + i] * scale[i / p % r.o()]);
+    }
+    double[] fused = initial.clone();
+    AtomicIntegerArray visits = new AtomicIntegerArray(r.outputSize());
+    forward(r, x, wt, fused, off, (image, row, rows, col, cols) -> {
+      checkBlock(r, image, row, rows, col, cols);
+      for (int channel = row; channel < row + rows; channel++) {
+        for (int pixel = col; pixel < col + cols; pixel++) {
+          int i = (image * r.o() + channel) * p + pixel;
+          visits.incrementAndGet(i);
+          fused[off + i] = Math.tanh(fused[off + i] * scale[channel]);
+        }
+      }
+    });
+    assertArrayEquals(expected, fused, r.toString());
+    for (int i = 0; i < r.outputSize(); i++) {
+      assertEquals(1, visits.get(i), r + ": visits of output " + i);
+    }
+  }
+
+  private static void checkBlock(ConvReference r, int image, int row, int rows, int col, int cols) {
+    String block = "block " + image + ", channels " + row + "+" + rows + ", pixels " + col + "+"
+        + cols + " of " + r;
+    assertTrue(image >= 0 && image < r.n(), block);
+    assertTrue(row >= 0 && rows >= 1 && row + rows <= r.o(), block);
+    assertTrue(col >= 0 && cols >= 1 && col + cols <= r.oh() * r.ow(), block);
+  }
+
+  private static void forward(
+      ConvReference r, float[] x, float[] wt, float[] y, int off,
+      @Nullable TileEpilogue epilogue) {
+    Conv2dKernels.forward(x, off, r.n(), r.c(), r.h(), r.w(), wt, off, r.o(), r.kh(), r.kw(),
+        r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(), y, off, r.oh(),
+        r.ow(), epilogue);
+  }
+
+  private static void forward(
+      ConvReference r, double[] x, double[] wt, double[] y, int off,
+      @Nullable TileEpilogue epilogue) {
+    Conv2dKernels.forward(x, off, r.n(), r.c(), r.h(), r.w(), wt, off, r.o(), r.kh(), r.kw(),
+        r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(), y, off, r.oh(),
+        r.ow(), epilogue);
   }
 
   /**

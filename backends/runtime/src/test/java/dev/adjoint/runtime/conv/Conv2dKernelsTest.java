@@ -1,6 +1,7 @@
 package dev.adjoint.runtime.conv;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,30 @@ class Conv2dKernelsTest {
         }
       }
     }
+  }
+
+  /**
+   * The layer shapes through the forward pass with epilogues, on 1 and 2 threads: the direct
+   * path (where 512-bit vectors make it available), implicit GEMM, 1×1, groups and strides.
+   */
+  @Test
+  void forwardEpiloguesOnLayerShapesSeeEveryFinishedOutputOnce() {
+    boolean anyDirect = false;
+    for (ConvReference r : LAYERS) {
+      anyDirect |= FloatConv.DIRECT.suits(new ConvGeometry(r.n(), r.c(), r.h(), r.w(), r.o(),
+          r.kh(), r.kw(), r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(),
+          r.oh(), r.ow()));
+      for (int threads : new int[] {1, 2}) {
+        Parallel.setThreads(threads);
+        SplittableRandom random = new SplittableRandom(r.hashCode() + threads);
+        double[] x = Conv2dKernelsProperties.randomDoubles(r.inputSize() + 1, random);
+        double[] wt = Conv2dKernelsProperties.randomDoubles(r.weightSize() + 1, random);
+        Conv2dKernelsProperties.checkForwardEpilogue(r, x, wt, 1, random);
+        Conv2dKernelsProperties.checkForwardEpilogue(r, toFloat(x), toFloat(wt), 1, random);
+      }
+    }
+    assertEquals(FloatConv.DIRECT != FloatDirectConv.NONE, anyDirect,
+        "the direct path is covered wherever it exists");
   }
 
   @Test

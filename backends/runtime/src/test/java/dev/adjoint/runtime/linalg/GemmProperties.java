@@ -1,9 +1,12 @@
 package dev.adjoint.runtime.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.runtime.parallel.Parallel;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -18,6 +21,9 @@ import net.jqwik.api.Provide;
  * than the matrix, every transpose combination, accumulate on and off. Each result must equal,
  * bit for bit, the documented arithmetic computed element by element, and be within rounding of
  * the double-precision product; elements of C outside the m×n window must stay untouched.
+ * With an epilogue, on 1 and 2 threads: every element of the window is passed exactly once, with
+ * its final value, and an affine-then-relu epilogue gives the bits of the plain call followed by a
+ * separate pass.
  */
 class GemmProperties {
 
@@ -123,6 +129,121 @@ class GemmProperties {
       assertTrue(error <= unit * naive[1][i] + 1e-300,
           "element " + i + ": " + c[i] + " vs " + naive[0][i] + " in " + t);
     }
+  }
+
+  @Property(tries = 100, afterFailure = AfterFailureMode.SAMPLE_FIRST)
+  void sgemmEpilogueSeesEveryFinishedElementOnce(
+      @ForAll("cases") Case t, @ForAll boolean twoThreads) {
+    SplittableRandom random = new SplittableRandom(t.seed());
+    float[] a = randomFloats(t.aLength(), random);
+    float[] b = randomFloats(t.bLength(), random);
+    float[] initial = randomFloats(t.cLength(), random);
+    float[] rowScale = randomFloats(t.m(), random);
+    float[] colShift = randomFloats(t.n(), random);
+    float[] plain = initial.clone();
+    Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), a, t.aOffset(), t.lda(),
+        b, t.bOffset(), t.ldb(), plain, t.cOffset(), t.ldc(), t.accumulate());
+    float[] separatePass = plain.clone();
+    forEachElement(t, (i, j, at) ->
+        separatePass[at] = Math.max(0f, separatePass[at] * rowScale[i] + colShift[j]));
+
+    int threads = Parallel.threads();
+    Parallel.setThreads(twoThreads ? 2 : 1);
+    try {
+      float[] recorded = initial.clone();
+      float[] seen = new float[t.m() * t.n()];
+      AtomicIntegerArray visits = new AtomicIntegerArray(t.m() * t.n());
+      Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), a, t.aOffset(), t.lda(),
+          b, t.bOffset(), t.ldb(), recorded, t.cOffset(), t.ldc(), t.accumulate(),
+          (outer, row, rows, col, cols) -> {
+            checkTile(t, outer, row, rows, col, cols);
+            for (int i = row; i < row + rows; i++) {
+              for (int j = col; j < col + cols; j++) {
+                visits.incrementAndGet(i * t.n() + j);
+                seen[i * t.n() + j] = recorded[t.cOffset() + i * t.ldc() + j];
+              }
+            }
+          });
+      assertArrayEquals(plain, recorded, t.toString());
+      forEachElement(t, (i, j, at) -> {
+        assertEquals(1, visits.get(i * t.n() + j), "visits of (" + i + ", " + j + ") in " + t);
+        assertEquals(plain[at], seen[i * t.n() + j], "value of (" + i + ", " + j + ") in " + t);
+      });
+
+      float[] fused = initial.clone();
+      Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), a, t.aOffset(), t.lda(),
+          b, t.bOffset(), t.ldb(), fused, t.cOffset(), t.ldc(), t.accumulate(),
+          (outer, row, rows, col, cols) -> {
+            for (int i = row; i < row + rows; i++) {
+              for (int j = col; j < col + cols; j++) {
+                int at = t.cOffset() + i * t.ldc() + j;
+                fused[at] = Math.max(0f, fused[at] * rowScale[i] + colShift[j]);
+              }
+            }
+          });
+      assertArrayEquals(separatePass, fused, t.toString());
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  @Property(tries = 60, afterFailure = AfterFailureMode.SAMPLE_FIRST)
+  void dgemmEpilogueSeesEveryFinishedElementOnce(
+      @ForAll("cases") Case t, @ForAll boolean twoThreads) {
+    SplittableRandom random = new SplittableRandom(t.seed());
+    double[] a = randomDoubles(t.aLength(), random);
+    double[] b = randomDoubles(t.bLength(), random);
+    double[] initial = randomDoubles(t.cLength(), random);
+    double[] rowScale = randomDoubles(t.m(), random);
+    double[] plain = initial.clone();
+    Gemm.dgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), a, t.aOffset(), t.lda(),
+        b, t.bOffset(), t.ldb(), plain, t.cOffset(), t.ldc(), t.accumulate());
+    double[] separatePass = plain.clone();
+    forEachElement(t, (i, j, at) -> separatePass[at] = Math.tanh(separatePass[at] * rowScale[i]));
+
+    int threads = Parallel.threads();
+    Parallel.setThreads(twoThreads ? 2 : 1);
+    try {
+      double[] fused = initial.clone();
+      AtomicIntegerArray visits = new AtomicIntegerArray(t.m() * t.n());
+      Gemm.dgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), a, t.aOffset(), t.lda(),
+          b, t.bOffset(), t.ldb(), fused, t.cOffset(), t.ldc(), t.accumulate(),
+          (outer, row, rows, col, cols) -> {
+            checkTile(t, outer, row, rows, col, cols);
+            for (int i = row; i < row + rows; i++) {
+              for (int j = col; j < col + cols; j++) {
+                visits.incrementAndGet(i * t.n() + j);
+                int at = t.cOffset() + i * t.ldc() + j;
+                fused[at] = Math.tanh(fused[at] * rowScale[i]);
+              }
+            }
+          });
+      assertArrayEquals(separatePass, fused, t.toString());
+      forEachElement(t, (i, j, at) ->
+          assertEquals(1, visits.get(i * t.n() + j), "visits of (" + i + ", " + j + ") in " + t));
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  private interface ElementAction {
+    void accept(int row, int col, int at);
+  }
+
+  /** Calls action(i, j, index in c) for every element of the case's m×n window. */
+  private static void forEachElement(Case t, ElementAction action) {
+    for (int i = 0; i < t.m(); i++) {
+      for (int j = 0; j < t.n(); j++) {
+        action.accept(i, j, t.cOffset() + i * t.ldc() + j);
+      }
+    }
+  }
+
+  private static void checkTile(Case t, int outer, int row, int rows, int col, int cols) {
+    String tile = "tile " + outer + ", rows " + row + "+" + rows + ", cols " + col + "+" + cols;
+    assertEquals(0, outer, tile);
+    assertTrue(row >= 0 && rows >= 1 && row + rows <= t.m(), tile + " in " + t);
+    assertTrue(col >= 0 && cols >= 1 && col + cols <= t.n(), tile + " in " + t);
   }
 
   static float[] randomFloats(int length, SplittableRandom random) {

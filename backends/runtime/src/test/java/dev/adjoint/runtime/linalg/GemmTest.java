@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.adjoint.runtime.parallel.Parallel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +65,51 @@ class GemmTest {
     }
   }
 
+  /**
+   * On the large shapes (several row, column and depth blocks), an epilogue that adds a residual
+   * and clamps gives the bits of the plain product followed by that pass, on any thread count,
+   * and each element is passed once.
+   */
+  @Test
+  void epilogueOnLargeShapesEqualsASeparatePassForAnyThreadCount() {
+    for (int[] shape : LARGE_SHAPES) {
+      int m = shape[0];
+      int n = shape[1];
+      int k = shape[2];
+      SplittableRandom random = new SplittableRandom(m + 17L * n + 5L * k);
+      float[] a = GemmProperties.randomFloats(m * k, random);
+      float[] b = GemmProperties.randomFloats(k * n, random);
+      float[] residual = GemmProperties.randomFloats(m * n, random);
+      float[] start = GemmProperties.randomFloats(m * n, random);
+      for (boolean accumulate : new boolean[] {false, true}) {
+        float[] expected = start.clone();
+        Gemm.sgemm(true, false, m, n, k, a, 0, m, b, 0, n, expected, 0, n, accumulate);
+        for (int i = 0; i < expected.length; i++) {
+          expected[i] = Math.min(1f, expected[i] + residual[i]);
+        }
+        for (int threads : new int[] {1, 2, 3}) {
+          Parallel.setThreads(threads);
+          float[] c = start.clone();
+          AtomicIntegerArray visits = new AtomicIntegerArray(m * n);
+          Gemm.sgemm(true, false, m, n, k, a, 0, m, b, 0, n, c, 0, n, accumulate,
+              (outer, row, rows, col, cols) -> {
+                for (int i = row; i < row + rows; i++) {
+                  for (int j = col; j < col + cols; j++) {
+                    visits.incrementAndGet(i * n + j);
+                    c[i * n + j] = Math.min(1f, c[i * n + j] + residual[i * n + j]);
+                  }
+                }
+              });
+          String what = Arrays.toString(shape) + " accumulate " + accumulate + " on " + threads;
+          assertArrayEquals(expected, c, what);
+          for (int i = 0; i < m * n; i++) {
+            assertEquals(1, visits.get(i), what + ": visits of element " + i);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void concurrentCallersDoNotShareBuffers() throws InterruptedException {
     int m = 90;
@@ -108,6 +154,16 @@ class GemmTest {
     double[] d = {1, 2, 3, 4};
     Gemm.dgemm(false, false, 2, 2, 0, new double[0], 0, 1, new double[0], 0, 2, d, 0, 2, true);
     assertArrayEquals(new double[] {1, 2, 3, 4}, d);
+    // An epilogue still sees the whole (zero-depth) result once.
+    Gemm.dgemm(false, false, 2, 2, 0, new double[0], 0, 1, new double[0], 0, 2, d, 0, 2, true,
+        (outer, row, rows, col, cols) -> {
+          for (int i = row; i < row + rows; i++) {
+            for (int j = col; j < col + cols; j++) {
+              d[i * 2 + j] *= 10;
+            }
+          }
+        });
+    assertArrayEquals(new double[] {10, 20, 30, 40}, d);
   }
 
   @Test
