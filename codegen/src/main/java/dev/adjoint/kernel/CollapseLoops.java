@@ -25,7 +25,7 @@ final class CollapseLoops {
   private static Stmt statement(Stmt s) {
     return switch (s) {
       case Stmt.Loop l -> collapse(new Stmt.Loop(l.var(), l.extent(), apply(l.body()), l.parallel()));
-      case Stmt.Call c -> new Stmt.Call(c.call(), apply(c.epilogue()));
+      case Stmt.Call c -> new Stmt.Call(c.call(), apply(c.epilogue()), c.perElement());
       case Stmt.Store _, Stmt.Let _, Stmt.Reduce _ -> s;
     };
   }

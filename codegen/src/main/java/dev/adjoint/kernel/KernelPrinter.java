@@ -74,6 +74,12 @@ public final class KernelPrinter {
             sb.append(indent).append("epilogue:\n");
             statements(sb, c.epilogue(), depth + 1);
           }
+          if (c.perElement() != null) {
+            ElementEpilogue e = c.perElement();
+            sb.append(indent).append("per element (").append(e.outer()).append(", ").append(e.row()).append(", ")
+                .append(e.col()).append("):\n");
+            statements(sb, e.body(), depth + 1);
+          }
         }
       }
     }

@@ -215,7 +215,9 @@ public final class Lowering {
         return null;
       }
       body = CollapseLoops.apply(body);
-      return new Kernel("k", names, body, inPlace(body));
+      // In-place candidates never feed a moved value: their loads all vary with the store's index.
+      List<Kernel.InPlace> inPlace = inPlace(body);
+      return new Kernel("k", names, LoopInvariants.apply(body), inPlace);
     }
 
     /** A value with no elements for any batch size needs no kernel. */
@@ -426,9 +428,10 @@ public final class Lowering {
       List<Stmt> epilogue = l.epilogue() == null ? List.of() : mapNest(l.epilogue(), out);
       return switch (node.op()) {
         case Op.MatMul mm -> matmul(node, mm, out, epilogue);
-        case Op.Conv2d c -> List.of(new Stmt.Call(new LibraryCall.Conv2d(node.dtype(), LibraryCall.ConvKind.FORWARD,
+        case Op.Conv2d c -> List.of(fusedCall(new LibraryCall.Conv2d(node.dtype(), LibraryCall.ConvKind.FORWARD,
             operand(node.input(0)), operand(node.input(1)), operand(node), convWindow(node.input(0).shape(),
-            node.shape(), node.input(1).shape(), c.strides(), c.padding(), c.dilations(), c.groups())), epilogue));
+            node.shape(), node.input(1).shape(), c.strides(), c.padding(), c.dilations(), c.groups())),
+            epilogue, node.shape(), 1, 2));
         case Op.Conv2dBackwardInput c -> List.of(new Stmt.Call(new LibraryCall.Conv2d(node.dtype(),
             LibraryCall.ConvKind.BACKWARD_INPUT, operand(node.input(0)), operand(node.input(1)), operand(node),
             convWindow(node.shape(), node.input(0).shape(), node.input(1).shape(), c.strides(), c.padding(),
@@ -454,6 +457,20 @@ public final class Lowering {
             Op.Dropout _, Op.CustomVjp _ ->
             throw new AdjointException("lowering " + node.describe() + ": not a library op");
       };
+    }
+
+    /**
+     * The call with its epilogue applied per element by the kernel where the epilogue allows it
+     * (see {@link ElementEpilogue#of}), else run after it. The output's dimensions before {@code
+     * firstRowDim} are the kernel's outer coordinate, those from {@code firstColDim} on its column.
+     */
+    private Stmt.Call fusedCall(LibraryCall call, List<Stmt> epilogue, Shape output, int firstRowDim,
+        int firstColDim) {
+      if (epilogue.isEmpty()) {
+        return new Stmt.Call(call, epilogue);
+      }
+      ElementEpilogue perElement = ElementEpilogue.of(epilogue, output, firstRowDim, firstColDim, this::newVar);
+      return perElement == null ? new Stmt.Call(call, epilogue) : new Stmt.Call(call, List.of(), perElement);
     }
 
     private LibraryCall.Operand operand(Node node) {
@@ -500,7 +517,7 @@ public final class Lowering {
         LibraryCall.Gemm gemm = new LibraryCall.Gemm(node.dtype(), false, mm.transposeB(), m, Size.of(n), k,
             new LibraryCall.Operand(aBuffer, Index.ZERO), aCols, new LibraryCall.Operand(bBuffer, Index.ZERO), bCols,
             new LibraryCall.Operand(out, Index.ZERO), n, false);
-        return List.of(new Stmt.Call(gemm, epilogue));
+        return List.of(fusedCall(gemm, epilogue, c, 0, c.rank() - 1));
       }
       Shape batch = Shape.of(java.util.Arrays.copyOf(c.dims(), c.rank() - 2));
       Shape aBatch = Shape.of(java.util.Arrays.copyOf(a.dims(), a.rank() - 2));

@@ -22,7 +22,8 @@ final class Rewrite {
       case Stmt.Store st -> new Stmt.Store(st.buffer(), f.apply(st.index()), expr(st.value(), f));
       case Stmt.Let let -> new Stmt.Let(let.local(), expr(let.value(), f));
       case Stmt.Reduce r -> new Stmt.Reduce(r.target(), r.combine(), r.vars(), r.extents(), expr(r.value(), f));
-      case Stmt.Call c -> new Stmt.Call(call(c.call(), f), statements(c.epilogue(), f));
+      case Stmt.Call c -> new Stmt.Call(call(c.call(), f), statements(c.epilogue(), f), c.perElement() == null ? null
+          : c.perElement().withBody(statements(c.perElement().body(), f)));
     };
   }
 
@@ -44,18 +45,26 @@ final class Rewrite {
 
   static Expr expr(Expr e, UnaryOperator<Index> f) {
     return switch (e) {
-      case Expr.Const _, Expr.BatchSize _, Expr.LocalRef _ -> e;
       case Expr.Load l -> new Expr.Load(l.buffer(), f.apply(l.index()));
       case Expr.IndexValue iv -> new Expr.IndexValue(f.apply(iv.index()));
-      case Expr.Unary u -> new Expr.Unary(u.fn(), expr(u.operand(), f));
-      case Expr.Binary b -> new Expr.Binary(b.fn(), expr(b.left(), f), expr(b.right(), f));
-      case Expr.Compare c -> new Expr.Compare(c.fn(), expr(c.left(), f), expr(c.right(), f));
-      case Expr.Select s -> new Expr.Select(expr(s.condition(), f), expr(s.ifTrue(), f), expr(s.ifFalse(), f));
-      case Expr.And a -> new Expr.And(expr(a.left(), f), expr(a.right(), f));
-      case Expr.Cast c -> new Expr.Cast(c.to(), expr(c.operand(), f));
-      case Expr.Uniform u -> new Expr.Uniform(u.seed(), u.key(), expr(u.step(), f), expr(u.index(), f), u.dtype());
-      case Expr.Checked c -> new Expr.Checked(expr(c.value(), f), expr(c.condition(), f), c.failure(),
-          expr(c.first(), f), expr(c.second(), f));
+      case Expr.Const _, Expr.BatchSize _, Expr.LocalRef _, Expr.Unary _, Expr.Binary _, Expr.Compare _,
+          Expr.Select _, Expr.And _, Expr.Cast _, Expr.Uniform _, Expr.Checked _ -> children(e, c -> expr(c, f));
+    };
+  }
+
+  /** {@code e} with {@code f} applied to each of its direct sub-expressions. */
+  static Expr children(Expr e, UnaryOperator<Expr> f) {
+    return switch (e) {
+      case Expr.Const _, Expr.BatchSize _, Expr.LocalRef _, Expr.Load _, Expr.IndexValue _ -> e;
+      case Expr.Unary u -> new Expr.Unary(u.fn(), f.apply(u.operand()));
+      case Expr.Binary b -> new Expr.Binary(b.fn(), f.apply(b.left()), f.apply(b.right()));
+      case Expr.Compare c -> new Expr.Compare(c.fn(), f.apply(c.left()), f.apply(c.right()));
+      case Expr.Select s -> new Expr.Select(f.apply(s.condition()), f.apply(s.ifTrue()), f.apply(s.ifFalse()));
+      case Expr.And a -> new Expr.And(f.apply(a.left()), f.apply(a.right()));
+      case Expr.Cast c -> new Expr.Cast(c.to(), f.apply(c.operand()));
+      case Expr.Uniform u -> new Expr.Uniform(u.seed(), u.key(), f.apply(u.step()), f.apply(u.index()), u.dtype());
+      case Expr.Checked c -> new Expr.Checked(f.apply(c.value()), f.apply(c.condition()), c.failure(),
+          f.apply(c.first()), f.apply(c.second()));
     };
   }
 }

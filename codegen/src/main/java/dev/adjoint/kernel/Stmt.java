@@ -3,6 +3,7 @@ package dev.adjoint.kernel;
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.DType;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** A statement of a kernel body. */
 public sealed interface Stmt {
@@ -74,12 +75,27 @@ public sealed interface Stmt {
   }
 
   /**
-   * A library kernel, then {@code epilogue}: statements that update the call's output in place
-   * (bias, normalization, activation, residual add), fused into the same kernel.
+   * A library kernel with its fused epilogue (bias, normalization, activation, residual add): either
+   * {@code perElement}, which the kernel applies itself to each element of its output as it
+   * finishes it, while the element is still in cache, or {@code epilogue}, statements that update
+   * the output in place after the call. At most one of the two is given.
    */
-  record Call(LibraryCall call, List<Stmt> epilogue) implements Stmt {
+  record Call(LibraryCall call, List<Stmt> epilogue, @Nullable ElementEpilogue perElement) implements Stmt {
     public Call {
       epilogue = List.copyOf(epilogue);
+      if (perElement != null && !epilogue.isEmpty()) {
+        throw new AdjointException("a library call has either a per-element epilogue or epilogue statements");
+      }
+    }
+
+    /** A call whose epilogue, if any, runs after it. */
+    public Call(LibraryCall call, List<Stmt> epilogue) {
+      this(call, epilogue, null);
+    }
+
+    /** Every statement of the epilogue, whichever form it has. */
+    public List<Stmt> epilogueStatements() {
+      return perElement == null ? epilogue : perElement.body();
     }
   }
 }

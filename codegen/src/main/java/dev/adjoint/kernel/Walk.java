@@ -13,7 +13,7 @@ public final class Walk {
       visitor.accept(s);
       switch (s) {
         case Stmt.Loop l -> statements(l.body(), visitor);
-        case Stmt.Call c -> statements(c.epilogue(), visitor);
+        case Stmt.Call c -> statements(c.epilogueStatements(), visitor);
         case Stmt.Store _, Stmt.Let _, Stmt.Reduce _ -> {}
       }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.dsl.GraphBuilder;
+import dev.adjoint.dsl.Padding;
 import dev.adjoint.dsl.Tensor;
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.DType;
@@ -30,9 +31,48 @@ class LoweringTest {
     assertEquals(4, program.kernels().size(), KernelPrinter.print(program));
     Stmt.Call call = assertInstanceOf(Stmt.Call.class, program.kernels().getFirst().body().getFirst());
     assertInstanceOf(LibraryCall.Gemm.class, call.call());
-    assertFalse(call.epilogue().isEmpty(), "bias and relu are the GEMM's epilogue");
-    assertEquals(Set.of(call.call().output().buffer()), program.kernels().getFirst().writes(),
-        "the epilogue writes the GEMM's output in place");
+    assertTrue(call.epilogue().isEmpty(), "no pass after the GEMM");
+    ElementEpilogue perElement = java.util.Objects.requireNonNull(call.perElement(), "bias and relu run per element");
+    Stmt.Store store = assertInstanceOf(Stmt.Store.class, perElement.body().getFirst());
+    Index index = store.index();
+    assertEquals(call.call().output().buffer(), store.buffer(), "the epilogue writes the GEMM's output in place");
+    assertEquals(1, index.stride(perElement.col()));
+    assertEquals(((LibraryCall.Gemm) call.call()).ldc(), index.stride(perElement.row()));
+    assertEquals(Set.of(call.call().output().buffer()), program.kernels().getFirst().writes());
+  }
+
+  @Test
+  void aConvolutionAppliesBiasAndReluPerElementWithPixelsAsColumns() {
+    GraphBuilder b = new GraphBuilder("conv");
+    Tensor x = b.input("x", DType.F32, Shape.BATCH, 3, 8, 8);
+    Tensor w = b.input("w", DType.F32, 4, 3, 3, 3);
+    Tensor bias = b.input("bias", DType.F32, 1, 4, 1, 1);
+    KernelProgram program = Lowering.lower(b.build(x.conv2d(w, 1, Padding.valid()).plus(bias).relu()), true);
+    Stmt.Call call = assertInstanceOf(Stmt.Call.class, program.kernels().getFirst().body().getFirst());
+    ElementEpilogue perElement = java.util.Objects.requireNonNull(call.perElement(), KernelPrinter.print(program));
+    List<Index> loads = new ArrayList<>();
+    Walk.expressions(perElement.body(), e -> {
+      if (e instanceof Expr.Load l && l.buffer().name().equals("bias")) {
+        loads.add(l.index());
+      }
+    });
+    assertEquals(List.of(Index.of(perElement.row())), loads, "the bias is indexed by the channel alone");
+    Stmt.Store store = (Stmt.Store) perElement.body().getFirst();
+    assertEquals(4 * 36, store.index().stride(perElement.outer()), "one image is 4 channels of 6x6 pixels");
+    assertEquals(36, store.index().stride(perElement.row()));
+    assertEquals(1, store.index().stride(perElement.col()));
+  }
+
+  @Test
+  void anEpilogueBroadcastOverPartOfThePixelsRunsAfterTheCall() {
+    GraphBuilder b = new GraphBuilder("conv");
+    Tensor x = b.input("x", DType.F64, 2, 3, 8, 8);
+    Tensor w = b.input("w", DType.F64, 4, 3, 3, 3);
+    Tensor rowScale = b.input("rowScale", DType.F64, 1, 1, 6, 1);
+    KernelProgram program = Lowering.lower(b.build(x.conv2d(w, 1, Padding.valid()).times(rowScale)), true);
+    Stmt.Call call = assertInstanceOf(Stmt.Call.class, program.kernels().getFirst().body().getFirst());
+    assertEquals(null, call.perElement(), "a pixel index cannot be split into (row, column) affinely");
+    assertFalse(call.epilogue().isEmpty(), KernelPrinter.print(program));
   }
 
   @Test

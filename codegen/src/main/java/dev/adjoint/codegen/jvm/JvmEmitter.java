@@ -4,6 +4,7 @@ import static org.objectweb.asm.Opcodes.*;
 
 import dev.adjoint.ir.AdjointException;
 import dev.adjoint.kernel.Buffer;
+import dev.adjoint.kernel.ElementEpilogue;
 import dev.adjoint.kernel.Failure;
 import dev.adjoint.kernel.Kernel;
 import dev.adjoint.kernel.KernelProgram;
@@ -177,13 +178,27 @@ public final class JvmEmitter {
   /** A kernel method in class {@code owner}, with the chunk methods of its parallel loops. */
   private void method(ClassWriter cw, String owner, String name, List<Stmt> body, boolean vector) {
     MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_STATIC, name, KERNEL_DESCRIPTOR, null, null);
-    int[] loops = {0};
-    KernelWriter.ChunkMethods chunks = loop -> {
-      String chunk = name + "_loop" + loops[0]++;
-      MethodVisitor chunkVisitor =
-          cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, chunk, KernelWriter.CHUNK_DESCRIPTOR, null, null);
-      new KernelWriter(chunkVisitor, failures, null, vector).writeChunk(buffers(List.of(loop)), loop);
-      return new String[] {owner, chunk};
+    KernelWriter.ChunkMethods chunks = new KernelWriter.ChunkMethods() {
+      private int loops;
+      private int tiles;
+
+      @Override
+      public String[] add(Stmt.Loop loop) {
+        String chunk = name + "_loop" + loops++;
+        MethodVisitor chunkVisitor =
+            cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, chunk, KernelWriter.CHUNK_DESCRIPTOR, null, null);
+        new KernelWriter(chunkVisitor, failures, null, vector).writeChunk(buffers(List.of(loop)), loop);
+        return new String[] {owner, chunk};
+      }
+
+      @Override
+      public String[] add(ElementEpilogue epilogue) {
+        String tile = name + "_tile" + tiles++;
+        MethodVisitor tileVisitor =
+            cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, tile, KernelWriter.EPILOGUE_DESCRIPTOR, null, null);
+        new KernelWriter(tileVisitor, failures, null, vector).writeTile(buffers(epilogue.body()), epilogue);
+        return new String[] {owner, tile};
+      }
     };
     new KernelWriter(mv, failures, chunks, vector).write(buffers(body), body);
   }

@@ -6,11 +6,13 @@ import dev.adjoint.ir.AdjointException;
 import dev.adjoint.ir.DType;
 import dev.adjoint.ir.Op;
 import dev.adjoint.kernel.Buffer;
+import dev.adjoint.kernel.ElementEpilogue;
 import dev.adjoint.kernel.Expr;
 import dev.adjoint.kernel.Failure;
 import dev.adjoint.kernel.Index;
 import dev.adjoint.kernel.LibraryCall;
 import dev.adjoint.kernel.Local;
+import dev.adjoint.kernel.LoopInvariants;
 import dev.adjoint.kernel.Size;
 import dev.adjoint.kernel.Stmt;
 import dev.adjoint.kernel.Var;
@@ -52,15 +54,29 @@ final class KernelWriter {
   private static final int CHUNK_SIZE = 8;
   private static final int CHUNK_INDEX = 9;
   private static final String PARALLEL = "dev/adjoint/runtime/parallel/Parallel";
+  private static final String TILE_EPILOGUE = "dev/adjoint/runtime/linalg/TileEpilogue";
+  /**
+   * Per-element epilogue methods take the kernel parameters, then a tile: the outer coordinate, the
+   * first row and the row count, the first column and the column count.
+   */
+  static final String EPILOGUE_DESCRIPTOR = "([F[D[I[J[B[IIIIIII)V";
+  private static final int TILE_OUTER = 7;
+  private static final int TILE_ROW = 8;
+  private static final int TILE_ROWS = 9;
+  private static final int TILE_COL = 10;
+  private static final int TILE_COLS = 11;
   private static final Handle METAFACTORY = new Handle(H_INVOKESTATIC, "java/lang/invoke/LambdaMetafactory",
       "metafactory", "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;"
           + "Ljava/lang/invoke/MethodType;Ljava/lang/invoke/MethodHandle;Ljava/lang/invoke/MethodType;)"
           + "Ljava/lang/invoke/CallSite;", false);
 
-  /** Where the methods holding the bodies of parallel loops go. */
+  /** Where the methods holding the bodies of parallel loops and per-element epilogues go. */
   interface ChunkMethods {
     /** Writes a chunk method for {@code loop} and returns its owner and name. */
     String[] add(Stmt.Loop loop);
+
+    /** Writes a tile method ({@link #EPILOGUE_DESCRIPTOR}) for {@code epilogue}; returns its owner and name. */
+    String[] add(ElementEpilogue epilogue);
   }
 
   private final MethodVisitor mv;
@@ -98,7 +114,7 @@ final class KernelWriter {
 
   /**
    * A chunk method ({@link #CHUNK_DESCRIPTOR}): iterations {@code [chunk·size, min((chunk+1)·size,
-   * extent))} of {@code loop}.
+   * extent))} of {@code loop}, with what the loop does not vary computed once, before them.
    */
   void writeChunk(Set<Buffer> buffers, Stmt.Loop loop) {
     nextSlot = CHUNK_INDEX + 1;
@@ -117,7 +133,44 @@ final class KernelWriter {
     mv.visitMethodInsn(INVOKESTATIC, MATH, "min", "(II)I", false);
     mv.visitVarInsn(ISTORE, end);
     depth = 1;
-    loop(loop.var(), begin, end, loop.body());
+    LoopInvariants.Hoisted perChunk =
+        LoopInvariants.hoist(loop.body(), Set.of(loop.var()), LoopInvariants.firstFreeLocal(loop.body()));
+    statements(perChunk.before());
+    loop(loop.var(), begin, end, perChunk.body());
+    mv.visitInsn(RETURN);
+    mv.visitMaxs(0, 0);
+    mv.visitEnd();
+  }
+
+  /**
+   * A tile method ({@link #EPILOGUE_DESCRIPTOR}): the epilogue's body for every row and column of
+   * the tile, at the tile's outer coordinate.
+   */
+  void writeTile(Set<Buffer> buffers, ElementEpilogue epilogue) {
+    nextSlot = TILE_COLS + 1;
+    mv.visitCode();
+    prologue(buffers);
+    varSlots.put(epilogue.outer(), TILE_OUTER);
+    int rowEnd = nextSlot++;
+    mv.visitVarInsn(ILOAD, TILE_ROW);
+    mv.visitVarInsn(ILOAD, TILE_ROWS);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ISTORE, rowEnd);
+    int colEnd = nextSlot++;
+    mv.visitVarInsn(ILOAD, TILE_COL);
+    mv.visitVarInsn(ILOAD, TILE_COLS);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ISTORE, colEnd);
+    depth = 1;
+    int firstLocal = LoopInvariants.firstFreeLocal(epilogue.body());
+    LoopInvariants.Hoisted perRow = LoopInvariants.hoist(epilogue.body(), Set.of(epilogue.col()), firstLocal);
+    LoopInvariants.Hoisted perTile =
+        LoopInvariants.hoist(perRow.before(), Set.of(epilogue.row()), firstLocal + perRow.before().size());
+    statements(perTile.before());
+    loop(epilogue.row(), TILE_ROW, rowEnd, () -> {
+      statements(perTile.body());
+      loop(epilogue.col(), TILE_COL, colEnd, perRow.body());
+    });
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
@@ -163,7 +216,7 @@ final class KernelWriter {
       }
       case Stmt.Reduce r -> reduce(r);
       case Stmt.Call c -> {
-        call(c.call());
+        call(c.call(), c.perElement());
         statements(c.epilogue());
       }
     }
@@ -365,9 +418,11 @@ final class KernelWriter {
 
   // ---- library calls ----
 
-  private void call(LibraryCall call) {
+  /** The library call; with a per-element epilogue, the overload that takes it as a {@code TileEpilogue}. */
+  private void call(LibraryCall call, @Nullable ElementEpilogue perElement) {
     DType dtype = call.dtype();
     String array = "[" + jvm(dtype);
+    String epilogue = perElement == null ? "" : "L" + TILE_EPILOGUE + ";";
     switch (call) {
       case LibraryCall.Gemm g -> {
         bool(g.transA());
@@ -382,16 +437,37 @@ final class KernelWriter {
         operand(g.c());
         pushInt(g.ldc());
         bool(g.accumulate());
+        tileEpilogue(perElement);
         String name = dtype == DType.F32 ? "sgemm" : "dgemm";
         mv.visitMethodInsn(INVOKESTATIC, GEMM, name,
-            "(ZZIII" + array + "II" + array + "II" + array + "IIZ)V", false);
+            "(ZZIII" + array + "II" + array + "II" + array + "IIZ" + epilogue + ")V", false);
       }
-      case LibraryCall.Conv2d c -> conv(c, array);
-      case LibraryCall.Pool p -> pool(p, array);
+      case LibraryCall.Conv2d c -> conv(c, array, perElement);
+      case LibraryCall.Pool p -> {
+        if (perElement != null) {
+          throw new AdjointException("internal: a per-element epilogue on pooling");
+        }
+        pool(p, array);
+      }
     }
   }
 
-  private void conv(LibraryCall.Conv2d c, String array) {
+  /** Pushes a {@code TileEpilogue} running {@code perElement}'s tile method with this method's kernel parameters. */
+  private void tileEpilogue(@Nullable ElementEpilogue perElement) {
+    if (perElement == null) {
+      return;
+    }
+    String[] tile = java.util.Objects.requireNonNull(chunks, "tile methods").add(perElement);
+    kernelArguments();
+    mv.visitInvokeDynamicInsn("apply", "([F[D[I[J[B[II)L" + TILE_EPILOGUE + ";", METAFACTORY,
+        Type.getType("(IIIII)V"), new Handle(H_INVOKESTATIC, tile[0], tile[1], EPILOGUE_DESCRIPTOR, false),
+        Type.getType("(IIIII)V"));
+  }
+
+  private void conv(LibraryCall.Conv2d c, String array, @Nullable ElementEpilogue perElement) {
+    if (perElement != null && c.kind() != LibraryCall.ConvKind.FORWARD) {
+      throw new AdjointException("internal: a per-element epilogue on a " + c.kind() + " convolution");
+    }
     LibraryCall.Window w = c.window();
     String geometry = "IIIIIII";
     switch (c.kind()) {
@@ -404,8 +480,9 @@ final class KernelWriter {
         ints(w.sh(), w.sw(), w.padTop(), w.padLeft(), w.dh(), w.dw(), w.groups());
         operand(c.output());
         ints(w.oh(), w.ow());
-        mv.visitMethodInsn(INVOKESTATIC, CONV, "forward",
-            "(" + array + "IIIII" + array + "IIII" + geometry + array + "III)V", false);
+        tileEpilogue(perElement);
+        mv.visitMethodInsn(INVOKESTATIC, CONV, "forward", "(" + array + "IIIII" + array + "IIII" + geometry + array
+            + "III" + (perElement == null ? "" : "L" + TILE_EPILOGUE + ";") + ")V", false);
       }
       case BACKWARD_INPUT -> {
         operand(c.first());
