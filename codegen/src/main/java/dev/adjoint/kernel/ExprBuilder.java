@@ -24,17 +24,21 @@ final class ExprBuilder {
   private final Function<Node, @Nullable Buffer> storage;
   private final Map<Node, Local> locals;
   private final Set<Node> computed;
+  private final Function<Node, Node> reported;
 
-  ExprBuilder(Function<Node, @Nullable Buffer> storage) {
-    this(storage, Map.of(), Set.of());
+  /** @param reported the node a run-time error of a node names (see {@link Lowering}) */
+  ExprBuilder(Function<Node, @Nullable Buffer> storage, Function<Node, Node> reported) {
+    this(storage, reported, Map.of(), Set.of());
   }
 
   /**
    * @param locals values already held in locals
    * @param computed nodes to compute even if they have storage
    */
-  ExprBuilder(Function<Node, @Nullable Buffer> storage, Map<Node, Local> locals, Set<Node> computed) {
+  ExprBuilder(Function<Node, @Nullable Buffer> storage, Function<Node, Node> reported, Map<Node, Local> locals,
+      Set<Node> computed) {
     this.storage = storage;
+    this.reported = reported;
     this.locals = locals;
     this.computed = computed;
   }
@@ -116,7 +120,8 @@ final class ExprBuilder {
       return result;
     }
     Expr nonZero = new Expr.Compare(Op.CompareFn.NE, right, new Expr.Const(right.dtype(), 0));
-    Failure failure = new Failure.DivisionByZero(node.describe(), node.shape(), operandTypes(node));
+    Node blamed = reported.apply(node);
+    Failure failure = new Failure.DivisionByZero(blamed.describe(), node.shape(), operandTypes(blamed));
     return new Expr.Checked(result, nonZero, failure, new Expr.IndexValue(flat(position, node.shape())), left);
   }
 
@@ -229,7 +234,8 @@ final class ExprBuilder {
     Expr inRange = new Expr.And(
         new Expr.Compare(Op.CompareFn.GE, label, new Expr.Const(type, 0)),
         new Expr.Compare(Op.CompareFn.LT, label, new Expr.Const(type, o.depth())));
-    Failure failure = new Failure.LabelOutOfRange(node.describe(), labels.shape(), o.depth(), operandTypes(node));
+    Node blamed = reported.apply(node);
+    Failure failure = new Failure.LabelOutOfRange(blamed.describe(), labels.shape(), o.depth(), operandTypes(blamed));
     Expr checked = new Expr.Checked(label, inRange, failure, new Expr.IndexValue(flat(labelPosition, labels.shape())),
         label);
     Expr klass = new Expr.IndexValue(position.getLast());

@@ -41,8 +41,10 @@ public final class Lowering {
   private final List<Buffer> bufferList = new ArrayList<>();
   private final Map<Buffer, NDArray> constants = new LinkedHashMap<>();
   private final Map<String, Buffer> feeds = new LinkedHashMap<>();
+  private final Graph source;
 
-  private Lowering(Graph graph, boolean fusion) {
+  private Lowering(Graph source, Graph graph, boolean fusion) {
+    this.source = source;
     this.graph = graph;
     this.plan = new FusionPlan(graph, fusion);
   }
@@ -54,8 +56,35 @@ public final class Lowering {
    * @throws AdjointException naming the node if an op cannot be lowered
    */
   public static KernelProgram lower(Graph graph, boolean fusion) {
+    return lower(graph, fusion, graph);
+  }
+
+  /**
+   * {@link #lower(Graph, boolean)} of {@code graph}, the result of passes over {@code userGraph},
+   * whose composites the run-time errors of their helper nodes name.
+   */
+  public static KernelProgram lower(Graph graph, boolean fusion, Graph userGraph) {
     Graph primitive = new DecomposeComposites().run(graph);
-    return new Lowering(primitive, fusion).run();
+    return new Lowering(userGraph, primitive, fusion).run();
+  }
+
+  /**
+   * The node a run-time error of {@code node} names: the composite it was decomposed from (a
+   * label out of range in a softmax cross-entropy names the loss, as the reference interpreter
+   * does, not its one-hot helper), else the node itself. Helpers are named {@code
+   * composite/role}.
+   */
+  private Node reported(Node node) {
+    String name = node.name();
+    while (!source.hasNode(name)) {
+      int slash = name.lastIndexOf('/');
+      if (slash < 0) {
+        return node;
+      }
+      name = name.substring(0, slash);
+    }
+    Node original = source.node(name);
+    return name.equals(node.name()) || NodeKind.of(original.op()) != NodeKind.COMPOSITE ? node : original;
   }
 
   private KernelProgram run() {
@@ -269,14 +298,14 @@ public final class Lowering {
 
     /** {@code target[position] = root's element} over root's shape. */
     private List<Stmt> mapNest(Node root, Buffer target) {
-      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf, Map.of(), Set.of(root));
+      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf, Lowering.this::reported, Map.of(), Set.of(root));
       return nest(root.shape(), true, position ->
           List.of(new Stmt.Store(target, ExprBuilder.flat(position, root.shape()), exprs.at(root, position))));
     }
 
     /** A stored concatenation: one loop nest per part, copying it into its slice of the result. */
     private List<Stmt> concatNests(Node root, int axis) {
-      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf);
+      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf, Lowering.this::reported);
       Buffer target = buffer(root);
       List<Stmt> body = new ArrayList<>();
       int start = 0;
@@ -300,7 +329,7 @@ public final class Lowering {
       Shape x = g.shape();
       List<Integer> axes = g.axes();
       Map<Node, Local> locals = new HashMap<>();
-      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf, locals, g.fullMembers());
+      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf, Lowering.this::reported, locals, g.fullMembers());
       Shape outer = rowShape(x, axes);
       return nest(outer, true, outerPosition -> {
         List<Stmt> body = new ArrayList<>();

@@ -94,6 +94,11 @@ public final class Graph {
     return n;
   }
 
+  /** Whether a node is called {@code name}. */
+  public boolean hasNode(String name) {
+    return byName.containsKey(name);
+  }
+
   public boolean contains(Node n) {
     return byName.get(n.name()) == n;
   }

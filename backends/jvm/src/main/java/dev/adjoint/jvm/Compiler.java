@@ -74,7 +74,7 @@ public final class Compiler {
     if (options.printIr()) {
       options.out().print("# IR lowered\n" + GraphPrinter.print(lowered));
     }
-    KernelProgram kernels = Lowering.lower(lowered, options.fusion());
+    KernelProgram kernels = Lowering.lower(lowered, options.fusion(), graph);
     GeneratedProgram generated =
         JvmEmitter.emit(kernels, PACKAGE + "P" + PROGRAMS.incrementAndGet() + "_", options.vectorize());
     if (options.printKernels()) {

@@ -66,6 +66,25 @@ class CompilerTest {
   }
 
   @Test
+  void aLabelOutOfRangeNamesTheLossNotItsDecomposition() {
+    GraphBuilder b = new GraphBuilder("classifier");
+    Tensor logits = b.input("logits", DType.F32, Shape.BATCH, 3);
+    Tensor labels = b.input("labels", DType.I64, Shape.BATCH);
+    Graph graph = b.build(b.scope("head", () ->
+        b.add(new Op.SoftmaxCrossEntropy(Op.Reduction.MEAN), logits, labels).named("loss")));
+    Map<String, NDArray> feeds = Map.of("logits", NDArray.filled(DType.F32, Shape.of(2, 3), 0.5),
+        "labels", NDArray.of(DType.I64, Shape.of(2), 2, 3));
+    AdjointException reference = assertThrows(AdjointException.class, () -> ReferenceInterpreter.run(graph, feeds));
+    for (boolean fusion : new boolean[] {false, true}) {
+      AdjointException compiled = assertThrows(AdjointException.class,
+          () -> Compiler.jvm(o -> o.fusion(fusion)).compile(graph).run(feeds));
+      assertEquals(reference.getMessage(), compiled.getMessage());
+    }
+    assertTrue(reference.getMessage().startsWith("node 'head/loss' (softmax_cross_entropy): row 1 has label 3"),
+        reference.getMessage());
+  }
+
+  @Test
   void aProgramWithoutBatchNeedsNoBatchedFeed() {
     GraphBuilder b = new GraphBuilder("fixed");
     Tensor x = b.input("x", DType.F32, 3);
