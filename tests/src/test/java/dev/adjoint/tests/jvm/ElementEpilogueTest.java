@@ -2,6 +2,7 @@ package dev.adjoint.tests.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.adjoint.dsl.Conv2dOptions;
@@ -19,6 +20,7 @@ import dev.adjoint.jvm.Compiler;
 import dev.adjoint.kernel.Stmt;
 import dev.adjoint.kernel.Walk;
 import dev.adjoint.reference.ReferenceInterpreter;
+import dev.adjoint.runtime.VectorSupport;
 import dev.adjoint.runtime.parallel.Parallel;
 import dev.adjoint.testing.InputDomain;
 import java.util.HashMap;
@@ -39,22 +41,23 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ElementEpilogueTest {
 
-  private record Case(String name, boolean perElement, Function<DType, Graph> graph) {}
+  /** {@code vectorizable}: the epilogue's ops all have vector forms (gelu's erf and dropout's Philox do not). */
+  private record Case(String name, boolean perElement, boolean vectorizable, Function<DType, Graph> graph) {}
 
   private static final List<Case> CASES = List.of(
-      new Case("dense + bias + gelu", true, t -> {
+      new Case("dense + bias + gelu", true, false, t -> {
         GraphBuilder b = new GraphBuilder("dense");
         Tensor x = b.input("x", t, Shape.BATCH, 37);
         Tensor h = x.matmul(b.input("w", t, 37, 45)).plus(b.input("bias", t, 45)).gelu();
         return b.build(h);
       }),
-      new Case("dense over leading dims + bias + tanh, then a residual", true, t -> {
+      new Case("dense over leading dims + bias + tanh, then a residual", true, true, t -> {
         GraphBuilder b = new GraphBuilder("dense3");
         Tensor x = b.input("x", t, Shape.BATCH, 3, 16);
         Tensor h = x.matmul(b.input("w", t, 16, 16)).plus(b.input("bias", t, 16)).tanh().plus(x);
         return b.build(h);
       }),
-      new Case("conv + batch norm + relu + residual", true, t -> {
+      new Case("conv + batch norm + relu + residual", true, true, t -> {
         GraphBuilder b = new GraphBuilder("block");
         Tensor x = b.input("x", t, Shape.BATCH, 6, 9, 7);
         Tensor y = x.conv2d(b.input("k", t, 6, 3, 3, 3), Conv2dOptions.defaults().withPadding(Padding.same())
@@ -63,13 +66,13 @@ class ElementEpilogueTest {
             b.input("mean", t, 6), b.input("variance", t, 6).abs().plus(0.5));
         return b.build(bn.relu().plus(x));
       }),
-      new Case("strided conv + dropout", true, t -> {
+      new Case("strided conv + dropout", true, false, t -> {
         GraphBuilder b = new GraphBuilder("dropout").seed(5).training(true);
         Tensor x = b.input("x", t, Shape.BATCH, 3, 11, 10);
         Tensor y = x.conv2d(b.input("k", t, 8, 3, 3, 3), 2, Padding.valid());
         return b.build(y.dropout(0.3));
       }),
-      new Case("conv scaled per output row: runs after the call", false, t -> {
+      new Case("conv scaled per output row: runs after the call", false, false, t -> {
         GraphBuilder b = new GraphBuilder("rows");
         Tensor x = b.input("x", t, Shape.BATCH, 2, 8, 8);
         Tensor y = x.conv2d(b.input("k", t, 4, 2, 3, 3), 1, Padding.valid());
@@ -87,6 +90,12 @@ class ElementEpilogueTest {
     long perElement = program.kernels().kernels().stream().flatMap(k -> calls(k.body()).stream())
         .filter(call -> call.perElement() != null).count();
     assertEquals(c.perElement() ? 1 : 0, perElement, program::kernelDump);
+    if (c.perElement() && c.vectorizable() && VectorSupport.enabled()) {
+      String listing = program.bytecodeListing();
+      String tile = listing.substring(listing.indexOf("_tile0("));
+      String vector = graph.output(0).dtype() == DType.F32 ? "FloatVector" : "DoubleVector";
+      assertTrue(tile.contains("jdk/incubator/vector/" + vector + ".intoArray"), "a vector loop over each tile row");
+    }
     for (int batch : new int[] {1, 3, 17}) {
       Map<String, NDArray> feeds = feeds(graph, batch);
       List<NDArray> expected = ReferenceInterpreter.run(graph, feeds);
