@@ -51,7 +51,7 @@ public final class Benchmarks {
    */
   public static void main(String[] args) {
     if (args.length == 2 && args[0].equals("--only") && SECTIONS.contains(args[1])) {
-      run(System.out, List.of(), args[1]);
+      run(System.out, List.of(), List.of(), args[1]);
     } else if (args.length == 0) {
       run(System.out, List.of());
     } else {
@@ -60,14 +60,24 @@ public final class Benchmarks {
     }
   }
 
-  private static final List<String> SECTIONS = List.of("gemm", "streaming", "conv");
+  /** The sections {@code --only} selects. */
+  public static final List<String> SECTIONS = List.of("gemm", "streaming", "conv");
 
   /** Prints every table; {@code models} fills the models table (empty: the table says so). */
   public static void run(PrintStream out, List<ModelRow> models) {
-    run(out, models, null);
+    run(out, models, List.of(), null);
   }
 
-  private static void run(PrintStream out, List<ModelRow> models, @Nullable String only) {
+  /**
+   * Prints every table, or with {@code only} the denominators and that one; {@code streaming}
+   * adds the caller's kernels (compiled ones) to the streaming table, {@code models} fills the
+   * models table.
+   */
+  public static void run(
+      PrintStream out, List<ModelRow> models, List<StreamingRow> streaming, @Nullable String only) {
+    if (only != null && !SECTIONS.contains(only)) {
+      throw new IllegalArgumentException("no benchmark section '" + only + "'; there are " + SECTIONS);
+    }
     if (!VectorSupport.enabled()) {
       out.println("The benchmarks measure the Vector API peak: start the JVM with"
           + " --add-modules jdk.incubator.vector (and without -Dadjoint.vector=false).");
@@ -82,7 +92,7 @@ public final class Benchmarks {
         benchmarks.gemm();
       }
       if (only == null || only.equals("streaming")) {
-        benchmarks.streaming();
+        benchmarks.streaming(streaming);
       }
       if (only == null || only.equals("conv")) {
         benchmarks.convolution();
@@ -154,8 +164,8 @@ public final class Benchmarks {
     table.print(out);
   }
 
-  private void streaming() {
-    Table table = new Table("Streaming elementwise kernels (F32, Vector API)", "kernel",
+  private void streaming(List<StreamingRow> supplied) {
+    Table table = new Table("Streaming elementwise kernels (F32)", "kernel", "code",
         "threads", "GB/s", "% of triad bandwidth");
     int elements = streamElements();
     float[] x = filled(elements, 1.5f);
@@ -171,18 +181,28 @@ public final class Benchmarks {
           Measurement.medianSeconds(
               () -> forChunks(elements, (from, to) -> VectorLoops.affine(x, y, 2f, 1f, from, to)));
       double gbs = 2.0 * Float.BYTES * elements / affine / 1e9;
-      table.row("y = a·x + b", THREAD_COUNTS[t], Table.format(gbs, 1),
+      table.row("y = a·x + b", HAND_WRITTEN, THREAD_COUNTS[t], Table.format(gbs, 1),
           Table.format(100 * gbs / bandwidth[t], 1));
       double norm =
           Measurement.medianSeconds(
               () -> Parallel.forEach(64, chunk -> VectorLoops.channelAffine(x, y, scale, shift,
                   channels, plane, chunk * planes / 64, (chunk + 1) * planes / 64)));
       gbs = 2.0 * Float.BYTES * planes * plane / norm / 1e9;
-      table.row("batch-norm affine y = x·scale[c] + shift[c]", THREAD_COUNTS[t],
+      table.row("batch-norm affine y = x·scale[c] + shift[c]", HAND_WRITTEN, THREAD_COUNTS[t],
           Table.format(gbs, 1), Table.format(100 * gbs / bandwidth[t], 1));
     }
+    for (StreamingRow row : supplied) {
+      StreamingRow.Run run = row.prepare().apply(elements);
+      for (int t = 0; t < THREAD_COUNTS.length; t++) {
+        Parallel.setThreads(THREAD_COUNTS[t]);
+        double gbs = run.bytes() / Measurement.medianSeconds(run.body()) / 1e9;
+        table.row(row.kernel(), row.code(), THREAD_COUNTS[t], Table.format(gbs, 1),
+            Table.format(100 * gbs / bandwidth[t], 1));
+      }
+    }
     table.print(out);
-    out.println("(bytes counted: one read of x and one write of y per element)");
+    out.println("(" + elements + " elements per array; bytes counted: one read of each input and one"
+        + " write of y per element)");
   }
 
   /** ResNet-like convolution layers: name, N, C, H, W, O, K, stride, padding. */
@@ -302,6 +322,8 @@ public final class Benchmarks {
       out.println("(no model rows: the caller of Benchmarks.run supplies them)");
     }
   }
+
+  private static final String HAND_WRITTEN = "hand-written Vector API loop";
 
   /** Elements per streaming array: three arrays together four times the last-level cache. */
   private static int streamElements() {

@@ -3,6 +3,7 @@ package dev.adjoint.cli;
 import dev.adjoint.autodiff.Losses;
 import dev.adjoint.bench.Benchmarks;
 import dev.adjoint.bench.ModelRow;
+import dev.adjoint.bench.StreamingRow;
 import dev.adjoint.dsl.GraphBuilder;
 import dev.adjoint.dsl.Tensor;
 import dev.adjoint.ir.DType;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +35,8 @@ import java.util.function.Supplier;
  * it finishes in reasonable time) and by the JVM backend with fusion off and on.
  */
 final class ModelBenchmarks {
+  private static final int STREAM_CHANNELS = 64;
+  private static final int SOFTMAX_ROW = 1000;
   /** Time budget per row once compiled; runs stop early when it is spent. */
   private static final double ROW_SECONDS = 6;
   private static final int MAX_RUNS = 40;
@@ -42,8 +46,20 @@ final class ModelBenchmarks {
   private record Model(String name, Graph graph, boolean referenceFeasible) {}
 
   static void run(String[] args) {
+    String only = null;
+    if (args.length == 2 && args[0].equals("--only") && Benchmarks.SECTIONS.contains(args[1])) {
+      only = args[1];
+    } else if (args.length != 0) {
+      throw new IllegalArgumentException(
+          "usage: adjoint bench [--only " + String.join("|", Benchmarks.SECTIONS) + "]");
+    }
+    List<ModelRow> rows = only == null ? models() : List.of();
+    Benchmarks.run(System.out, rows, streamingKernels(), only);
+  }
+
+  private static List<ModelRow> models() {
     List<ModelRow> rows = new ArrayList<>();
-    for (Model m : models()) {
+    for (Model m : modelList()) {
       Map<String, NDArray> feeds = feeds(m.graph());
       if (m.referenceFeasible()) {
         rows.add(measure(m.name(), "reference interpreter", () -> () -> ReferenceInterpreter.run(m.graph(), feeds), 3));
@@ -59,10 +75,54 @@ final class ModelBenchmarks {
         }, MAX_RUNS));
       }
     }
-    Benchmarks.run(System.out, rows);
+    return rows;
   }
 
-  private static List<Model> models() {
+  /**
+   * Compiled elementwise and row kernels for the streaming table, each with vector code and with
+   * scalar code: what generated loops reach next to the hand-written loop and the bandwidth.
+   */
+  private static List<StreamingRow> streamingKernels() {
+    List<StreamingRow> rows = new ArrayList<>();
+    record Kernel(String name, int arrays, IntFunction<Graph> graph) {}
+    List<Kernel> kernels = List.of(
+        new Kernel("y = a·x + b", 2, n -> {
+          GraphBuilder b = new GraphBuilder("affine");
+          return b.build(b.input("x", DType.F32, n).times(2).plus(1));
+        }),
+        new Kernel("batch-norm affine y = x·scale[c] + shift[c]", 2, n -> {
+          GraphBuilder b = new GraphBuilder("channel_affine");
+          Tensor x = b.input("x", DType.F32, STREAM_CHANNELS, n / STREAM_CHANNELS);
+          return b.build(x.times(b.input("scale", DType.F32, STREAM_CHANNELS, 1))
+              .plus(b.input("shift", DType.F32, STREAM_CHANNELS, 1)));
+        }),
+        new Kernel("y = exp(x)", 2, n -> {
+          GraphBuilder b = new GraphBuilder("exp");
+          return b.build(b.input("x", DType.F32, n).exp());
+        }),
+        new Kernel("softmax over rows of 1000", 2, n -> {
+          GraphBuilder b = new GraphBuilder("softmax");
+          return b.build(b.input("x", DType.F32, n / SOFTMAX_ROW, SOFTMAX_ROW).softmax(1));
+        }));
+    for (Kernel k : kernels) {
+      for (boolean vector : new boolean[] {true, false}) {
+        rows.add(new StreamingRow(k.name(), vector ? "generated, Vector API" : "generated, scalar", elements -> {
+          int n = elements / (SOFTMAX_ROW * STREAM_CHANNELS) * (SOFTMAX_ROW * STREAM_CHANNELS); // whole rows, channels
+          Graph graph = k.graph().apply(n);
+          Session session = Compiler.jvm(o -> o.vectorize(vector)).compile(graph).session(1);
+          for (Node input : graph.inputs()) {
+            float[] values = new float[input.shape().size()];
+            Arrays.fill(values, 0.5f);
+            session.feed(input.name(), values);
+          }
+          return new StreamingRow.Run(session::run, (double) k.arrays() * n * Float.BYTES);
+        }));
+      }
+    }
+    return rows;
+  }
+
+  private static List<Model> modelList() {
     List<Model> models = new ArrayList<>();
     models.add(new Model("MLP 784-1024-1024-10, batch 64, forward", mlp(false), true));
     models.add(new Model("MLP 784-1024-1024-10, batch 64, training step (Adam)", mlp(true), true));
