@@ -178,10 +178,10 @@ public final class DecomposeComposites implements Pass {
     Node variance;
     Node centered;
     if (fromBatch) {
-      mean = d.node("mean", new Op.Reduce(ReduceFn.MEAN, axes, true), x);
+      mean = batchMean(d, "mean", axes, statShape, x);
       centered = d.node("centered", binary(BinaryFn.SUB), x, mean);
       Node squares = d.node("squares", binary(BinaryFn.MUL), centered, centered);
-      variance = d.node("variance", new Op.Reduce(ReduceFn.MEAN, axes, true), squares);
+      variance = batchMean(d, "variance", axes, statShape, squares);
     } else {
       mean = d.node("mean", new Op.Reshape(statShape), d.input(3));
       centered = d.node("centered", binary(BinaryFn.SUB), x, mean);
@@ -194,6 +194,21 @@ public final class DecomposeComposites implements Pass {
     Node gamma = batchNorm ? d.node("gamma", new Op.Reshape(statShape), d.input(1)) : d.input(1);
     Node beta = batchNorm ? d.node("beta", new Op.Reshape(statShape), d.input(2)) : d.input(2);
     return d.result(binary(BinaryFn.ADD), d.node("scaled", binary(BinaryFn.MUL), normalized, gamma), beta);
+  }
+
+  /**
+   * The mean of {@code values} over {@code axes}, shaped {@code statShape}. Where that shape has no
+   * symbolic batch (batch norm's {@code [1,C,1,1]}), as a reshape of the mean without the kept
+   * axes: the form a training layer's running-statistics update computes too ({@code
+   * dev.adjoint.nn.BatchNorm}), so common-subexpression elimination merges the two and the kernel
+   * reduces once.
+   */
+  private static Node batchMean(Decomposition d, String role, List<Integer> axes, Shape statShape, Node values) {
+    if (statShape.isBatched()) {
+      return d.node(role, new Op.Reduce(ReduceFn.MEAN, axes, true), values);
+    }
+    Node reduced = d.node(role + "_values", new Op.Reduce(ReduceFn.MEAN, axes, false), values);
+    return d.node(role, new Op.Reshape(statShape), reduced);
   }
 
   /** Batch norm reduces over every axis but the channel axis 1. */

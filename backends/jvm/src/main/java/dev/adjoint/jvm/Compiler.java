@@ -75,6 +75,7 @@ public final class Compiler {
       options.out().print("# IR lowered\n" + GraphPrinter.print(lowered));
     }
     KernelProgram kernels = Lowering.lower(lowered, options.fusion(), graph);
+    JitDirectives.installed(); // the first compile installs it: outlined vector loops stay out of line
     GeneratedProgram generated =
         JvmEmitter.emit(kernels, PACKAGE + "P" + PROGRAMS.incrementAndGet() + "_", options.vectorize());
     if (options.printKernels()) {

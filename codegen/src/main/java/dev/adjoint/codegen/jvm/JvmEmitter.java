@@ -181,14 +181,24 @@ public final class JvmEmitter {
     KernelWriter.ChunkMethods chunks = new KernelWriter.ChunkMethods() {
       private int loops;
       private int tiles;
+      private int outlines;
 
       @Override
       public String[] add(Stmt.Loop loop) {
         String chunk = name + "_loop" + loops++;
         MethodVisitor chunkVisitor =
             cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, chunk, KernelWriter.CHUNK_DESCRIPTOR, null, null);
-        new KernelWriter(chunkVisitor, failures, null, vector).writeChunk(buffers(List.of(loop)), loop);
+        new KernelWriter(chunkVisitor, failures, this, vector).writeChunk(buffers(List.of(loop)), loop);
         return new String[] {owner, chunk};
+      }
+
+      @Override
+      public String[] add(Outline outline) {
+        String method = name + "_vector" + outlines++;
+        MethodVisitor outlineVisitor =
+            cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, method, outline.descriptor(), null, null);
+        new KernelWriter(outlineVisitor, failures, this, vector).writeOutline(buffers(outline.statements()), outline);
+        return new String[] {owner, method};
       }
 
       @Override
@@ -196,7 +206,7 @@ public final class JvmEmitter {
         String tile = name + "_tile" + tiles++;
         MethodVisitor tileVisitor =
             cw.visitMethod(ACC_PRIVATE | ACC_STATIC | ACC_SYNTHETIC, tile, KernelWriter.EPILOGUE_DESCRIPTOR, null, null);
-        new KernelWriter(tileVisitor, failures, null, vector).writeTile(buffers(epilogue.body()), epilogue);
+        new KernelWriter(tileVisitor, failures, this, vector).writeTile(buffers(epilogue.body()), epilogue);
         return new String[] {owner, tile};
       }
     };

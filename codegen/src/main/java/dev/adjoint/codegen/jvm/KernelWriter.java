@@ -16,6 +16,7 @@ import dev.adjoint.kernel.LoopInvariants;
 import dev.adjoint.kernel.Size;
 import dev.adjoint.kernel.Stmt;
 import dev.adjoint.kernel.Var;
+import dev.adjoint.kernel.Walk;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,18 +71,21 @@ final class KernelWriter {
           + "Ljava/lang/invoke/MethodType;Ljava/lang/invoke/MethodHandle;Ljava/lang/invoke/MethodType;)"
           + "Ljava/lang/invoke/CallSite;", false);
 
-  /** Where the methods holding the bodies of parallel loops and per-element epilogues go. */
+  /** Where the methods holding parallel loop chunks, per-element epilogues and outlined vector loops go. */
   interface ChunkMethods {
     /** Writes a chunk method for {@code loop} and returns its owner and name. */
     String[] add(Stmt.Loop loop);
 
     /** Writes a tile method ({@link #EPILOGUE_DESCRIPTOR}) for {@code epilogue}; returns its owner and name. */
     String[] add(ElementEpilogue epilogue);
+
+    /** Writes the method of an outlined vector loop or reduction; returns its owner and name. */
+    String[] add(Outline outline);
   }
 
   private final MethodVisitor mv;
   private final Map<Failure, Integer> failures;
-  private final @Nullable ChunkMethods chunks;
+  private final ChunkMethods chunks;
   private final boolean vectorize;
   private final VectorWriter vectors;
   private final Map<Integer, Integer> offsetSlots = new HashMap<>();
@@ -89,12 +93,14 @@ final class KernelWriter {
   private final Map<Local, Integer> localSlots = new HashMap<>();
   private int nextSlot = FIRST_FREE;
   private int depth;
+  /** Whether vector loops and reductions go into methods of their own (see {@link Outline}). */
+  private boolean outlineVectors;
 
   /**
-   * {@code chunks} may be null for a chunk method, whose loops are all inside the parallel one; with
-   * {@code vectorize}, the loops {@link VectorLoops} accepts get a Vector API main loop.
+   * {@code chunks} receives the methods this one needs (parallel loop chunks, tiles, outlined
+   * loops); with {@code vectorize}, the loops {@link VectorLoops} accepts get a Vector API main loop.
    */
-  KernelWriter(MethodVisitor mv, Map<Failure, Integer> failures, @Nullable ChunkMethods chunks, boolean vectorize) {
+  KernelWriter(MethodVisitor mv, Map<Failure, Integer> failures, ChunkMethods chunks, boolean vectorize) {
     this.mv = mv;
     this.failures = failures;
     this.chunks = chunks;
@@ -104,6 +110,7 @@ final class KernelWriter {
 
   /** The method's code: the prologue, then the statements, then a return. */
   void write(Set<Buffer> buffers, List<Stmt> body) {
+    outlineVectors = vectorConstructs(body) > 1;
     mv.visitCode();
     prologue(buffers);
     statements(body);
@@ -135,6 +142,7 @@ final class KernelWriter {
     depth = 1;
     LoopInvariants.Hoisted perChunk =
         LoopInvariants.hoist(loop.body(), Set.of(loop.var()), LoopInvariants.firstFreeLocal(loop.body()));
+    outlineVectors = vectorConstructs(perChunk.body()) + (laneType(loop.var(), perChunk.body()) != null ? 1 : 0) > 1;
     statements(perChunk.before());
     loop(loop.var(), begin, end, perChunk.body());
     mv.visitInsn(RETURN);
@@ -174,6 +182,75 @@ final class KernelWriter {
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
+  }
+
+  /**
+   * An outlined loop or reduction ({@link Outline#descriptor}): its captured variables and locals
+   * bound to the parameters, then the statement with its vector main loop, then the return.
+   */
+  void writeOutline(Set<Buffer> buffers, Outline outline) {
+    int next = FIRST_FREE + (outline instanceof Outline.StoreLoop ? 2 : 0);
+    for (Var v : outline.vars()) {
+      varSlots.put(v, next++);
+    }
+    for (Local l : outline.locals()) {
+      localSlots.put(l, next);
+      next += Outline.slots(l.dtype());
+    }
+    nextSlot = next;
+    mv.visitCode();
+    prologue(buffers);
+    depth = 1;
+    switch (outline) {
+      case Outline.StoreLoop loop -> {
+        loop(loop.var(), FIRST_FREE, FIRST_FREE + 1, loop.body());
+        mv.visitInsn(RETURN);
+      }
+      case Outline.Reduction r -> {
+        reduce(r.reduce());
+        DType acc = r.reduce().target().dtype();
+        mv.visitVarInsn(load(acc), slot(r.reduce().target()));
+        mv.visitInsn(switch (acc) {
+          case F32 -> FRETURN;
+          case F64 -> DRETURN;
+          case I32, BOOL -> IRETURN;
+          case I64 -> LRETURN;
+        });
+      }
+    }
+    mv.visitMaxs(0, 0);
+    mv.visitEnd();
+  }
+
+  /** Calls an outlined statement's method: the kernel parameters, then {@code bounds}, then the captured values. */
+  private void callOutline(Outline outline, int... bounds) {
+    String[] method = chunks.add(outline);
+    kernelArguments();
+    for (int bound : bounds) {
+      mv.visitVarInsn(ILOAD, bound);
+    }
+    for (Var v : outline.vars()) {
+      mv.visitVarInsn(ILOAD, varSlot(v));
+    }
+    for (Local l : outline.locals()) {
+      mv.visitVarInsn(load(l.dtype()), slot(l));
+    }
+    mv.visitMethodInsn(INVOKESTATIC, method[0], method[1], outline.descriptor(), false);
+  }
+
+  /** The vector loops and reductions in {@code body}, nested ones included. */
+  private int vectorConstructs(List<Stmt> body) {
+    if (!vectorize) {
+      return 0;
+    }
+    int[] count = {0};
+    Walk.statements(body, s -> {
+      if ((s instanceof Stmt.Loop l && VectorLoops.laneType(l.var(), l.body()) != null)
+          || (s instanceof Stmt.Reduce r && VectorLoops.laneType(r) != null)) {
+        count[0]++;
+      }
+    });
+    return count[0];
   }
 
   private void prologue(Set<Buffer> buffers) {
@@ -248,6 +325,8 @@ final class KernelWriter {
     DType lane = laneType(var, body);
     if (lane == null) {
       loop(var, begin, end, () -> statements(body));
+    } else if (outlineVectors) {
+      callOutline(Outline.storeLoop(var, body), begin, end);
     } else {
       depth++;
       vectors.storeLoop(var, begin, end, body, lane);
@@ -313,7 +392,7 @@ final class KernelWriter {
    * when there is only one, directly.
    */
   private void parallelLoop(Stmt.Loop l) {
-    String[] chunk = java.util.Objects.requireNonNull(chunks, "chunk methods").add(l);
+    String[] chunk = chunks.add(l);
     int size = Math.max(1, CHUNK_WORK / Math.max(1, work(l.body())));
     if (laneType(l.var(), l.body()) != null) {
       size = (size + VectorWriter.ALIGNMENT - 1) / VectorWriter.ALIGNMENT * VectorWriter.ALIGNMENT;
@@ -385,6 +464,11 @@ final class KernelWriter {
     int target = slot(r.target());
     mv.visitVarInsn(store(acc), target);
     DType lane = vectorize ? VectorLoops.laneType(r) : null;
+    if (lane != null && outlineVectors) {
+      callOutline(Outline.reduction(r));
+      mv.visitVarInsn(store(acc), target);
+      return;
+    }
     Runnable fold = () -> {
       mv.visitVarInsn(load(acc), target);
       expr(r.value());
@@ -457,7 +541,7 @@ final class KernelWriter {
     if (perElement == null) {
       return;
     }
-    String[] tile = java.util.Objects.requireNonNull(chunks, "tile methods").add(perElement);
+    String[] tile = chunks.add(perElement);
     kernelArguments();
     mv.visitInvokeDynamicInsn("apply", "([F[D[I[J[B[II)L" + TILE_EPILOGUE + ";", METAFACTORY,
         Type.getType("(IIIII)V"), new Handle(H_INVOKESTATIC, tile[0], tile[1], EPILOGUE_DESCRIPTOR, false),
