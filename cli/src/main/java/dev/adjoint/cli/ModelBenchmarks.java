@@ -37,9 +37,12 @@ import java.util.function.Supplier;
 final class ModelBenchmarks {
   private static final int STREAM_CHANNELS = 64;
   private static final int SOFTMAX_ROW = 1000;
-  /** Time budget per row once compiled; runs stop early when it is spent. */
-  private static final double ROW_SECONDS = 6;
-  private static final int MAX_RUNS = 40;
+  private static final int WINDOW = 8;
+  private static final double SETTLED = 0.05;
+  private static final double MAX_WARMUP_SECONDS = 60;
+  private static final int TIMED_RUNS = 15;
+  /** The reference interpreter takes seconds a run and does not warm up: three runs. */
+  private static final int REFERENCE_RUNS = 3;
 
   private ModelBenchmarks() {}
 
@@ -62,7 +65,8 @@ final class ModelBenchmarks {
     for (Model m : modelList()) {
       Map<String, NDArray> feeds = feeds(m.graph());
       if (m.referenceFeasible()) {
-        rows.add(measure(m.name(), "reference interpreter", () -> () -> ReferenceInterpreter.run(m.graph(), feeds), 3));
+        rows.add(measure(m.name(), "reference interpreter", () -> () -> ReferenceInterpreter.run(m.graph(), feeds),
+            false, REFERENCE_RUNS));
       }
       for (boolean fusion : new boolean[] {false, true}) {
         // A session keeps its arena, parameters and state in place across runs, as a training
@@ -72,7 +76,7 @@ final class ModelBenchmarks {
           Session session = p.session(batchSize(m.graph()));
           feeds.forEach(session::feed);
           return session::run;
-        }, MAX_RUNS));
+        }, true, TIMED_RUNS));
       }
     }
     return rows;
@@ -185,26 +189,51 @@ final class ModelBenchmarks {
     return feeds;
   }
 
-  /** Prepares a run (timed to the first result), then runs until steady or out of budget. */
-  private static ModelRow measure(String model, String engine, Supplier<Runnable> prepare, int maxRuns) {
+  /**
+   * Prepares a run (timed to the first result); for a compiled program, runs it until its time per
+   * run has settled (the median of the last {@value #WINDOW} runs within {@value #SETTLED} of the
+   * median of the {@value #WINDOW} before, or {@value #MAX_WARMUP_SECONDS} s at most: vector code
+   * runs slowly until the JIT has compiled it); then times {@code timedRuns} runs and reports their
+   * median, and the number of runs from the first until one ran within 10% of it.
+   */
+  private static ModelRow measure(String model, String engine, Supplier<Runnable> prepare, boolean warmUp,
+      int timedRuns) {
     long start = System.nanoTime();
     Runnable program = prepare.get();
     program.run();
     double firstResult = (System.nanoTime() - start) / 1e6;
     List<Double> times = new ArrayList<>();
-    long budgetEnd = System.nanoTime() + (long) (ROW_SECONDS * 1e9);
-    while (times.size() < maxRuns && (times.size() < 2 || System.nanoTime() < budgetEnd)) {
-      long t0 = System.nanoTime();
-      program.run();
-      times.add((System.nanoTime() - t0) / 1e6);
+    long warmupEnd = System.nanoTime() + (long) (MAX_WARMUP_SECONDS * 1e9);
+    while (warmUp && !settled(times) && System.nanoTime() < warmupEnd) {
+      times.add(millis(program));
     }
-    double median = median(times.subList(times.size() / 2, times.size()));
+    int warmupRuns = times.size();
+    for (int i = 0; i < timedRuns; i++) {
+      times.add(millis(program));
+    }
+    double median = median(times.subList(warmupRuns, times.size()));
     int steady = 1;
     while (steady < times.size() && times.get(steady - 1) > 1.1 * median) {
       steady++;
     }
     System.err.printf("measured %s / %s: %.3f ms%n", model, engine, median);
     return new ModelRow(model, engine, median, firstResult, steady);
+  }
+
+  private static double millis(Runnable program) {
+    long t0 = System.nanoTime();
+    program.run();
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static boolean settled(List<Double> times) {
+    int n = times.size();
+    if (n < 2 * WINDOW) {
+      return false;
+    }
+    double last = median(times.subList(n - WINDOW, n));
+    double before = median(times.subList(n - 2 * WINDOW, n - WINDOW));
+    return Math.abs(last - before) <= SETTLED * last;
   }
 
   private static double median(List<Double> xs) {
