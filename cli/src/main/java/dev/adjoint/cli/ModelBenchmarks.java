@@ -20,6 +20,8 @@ import dev.adjoint.nn.Models;
 import dev.adjoint.reference.ReferenceInterpreter;
 import dev.adjoint.train.Optimizer;
 import dev.adjoint.train.TrainingStep;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -39,6 +41,7 @@ final class ModelBenchmarks {
   private static final int SOFTMAX_ROW = 1000;
   private static final int WINDOW = 8;
   private static final double SETTLED = 0.05;
+  private static final double MIN_WARMUP_SECONDS = 3;
   private static final double MAX_WARMUP_SECONDS = 60;
   private static final int TIMED_RUNS = 15;
   /** The reference interpreter takes seconds a run and does not warm up: three runs. */
@@ -50,11 +53,14 @@ final class ModelBenchmarks {
 
   static void run(String[] args) {
     String only = null;
-    if (args.length == 2 && args[0].equals("--only") && Benchmarks.SECTIONS.contains(args[1])) {
+    if (args.length == 2 && args[0].equals("--only") && args[1].equals("models")) {
+      Benchmarks.printModels(System.out, models());
+      return;
+    } else if (args.length == 2 && args[0].equals("--only") && Benchmarks.SECTIONS.contains(args[1])) {
       only = args[1];
     } else if (args.length != 0) {
       throw new IllegalArgumentException(
-          "usage: adjoint bench [--only " + String.join("|", Benchmarks.SECTIONS) + "]");
+          "usage: adjoint bench [--only " + String.join("|", Benchmarks.SECTIONS) + "|models]");
     }
     List<ModelRow> rows = only == null ? models() : List.of();
     Benchmarks.run(System.out, rows, streamingKernels(), only);
@@ -191,9 +197,10 @@ final class ModelBenchmarks {
 
   /**
    * Prepares a run (timed to the first result); for a compiled program, runs it until its time per
-   * run has settled (the median of the last {@value #WINDOW} runs within {@value #SETTLED} of the
-   * median of the {@value #WINDOW} before, or {@value #MAX_WARMUP_SECONDS} s at most: vector code
-   * runs slowly until the JIT has compiled it); then times {@code timedRuns} runs and reports their
+   * run has settled: at least {@value #MIN_WARMUP_SECONDS} s, the JIT compiled nothing during the
+   * last {@value #WINDOW} runs, and their median is within {@value #SETTLED} of the median of the
+   * {@value #WINDOW} before ({@value #MAX_WARMUP_SECONDS} s at most: vector code runs slowly until
+   * C2 has compiled it, kernel by kernel). Then times {@code timedRuns} runs and reports their
    * median, and the number of runs from the first until one ran within 10% of it.
    */
   private static ModelRow measure(String model, String engine, Supplier<Runnable> prepare, boolean warmUp,
@@ -203,8 +210,11 @@ final class ModelBenchmarks {
     program.run();
     double firstResult = (System.nanoTime() - start) / 1e6;
     List<Double> times = new ArrayList<>();
-    long warmupEnd = System.nanoTime() + (long) (MAX_WARMUP_SECONDS * 1e9);
-    while (warmUp && !settled(times) && System.nanoTime() < warmupEnd) {
+    List<Long> compiling = new ArrayList<>();
+    long warmupStart = System.nanoTime();
+    while (warmUp && System.nanoTime() - warmupStart < MAX_WARMUP_SECONDS * 1e9
+        && (System.nanoTime() - warmupStart < MIN_WARMUP_SECONDS * 1e9 || !settled(times, compiling))) {
+      compiling.add(compileMillis());
       times.add(millis(program));
     }
     int warmupRuns = times.size();
@@ -220,15 +230,21 @@ final class ModelBenchmarks {
     return new ModelRow(model, engine, median, firstResult, steady);
   }
 
+  /** Milliseconds the JIT has spent compiling so far, or 0 where the JVM does not say. */
+  private static long compileMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+  }
+
   private static double millis(Runnable program) {
     long t0 = System.nanoTime();
     program.run();
     return (System.nanoTime() - t0) / 1e6;
   }
 
-  private static boolean settled(List<Double> times) {
+  private static boolean settled(List<Double> times, List<Long> compileMillisBefore) {
     int n = times.size();
-    if (n < 2 * WINDOW) {
+    if (n < 2 * WINDOW || compileMillis() != compileMillisBefore.get(n - WINDOW)) {
       return false;
     }
     double last = median(times.subList(n - WINDOW, n));
