@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.adjoint.ir.DType;
 import dev.adjoint.ir.NDArray;
+import dev.adjoint.jvm.Execution;
+import dev.adjoint.reference.ReferenceInterpreter;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -26,6 +28,13 @@ final class Compare {
       return Double.compare(actual, expected) == 0;
     }
     return Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected));
+  }
+
+  /** A compiled execution matches the interpreter's: its outputs and its updated state. */
+  static void assertSameExecution(ReferenceInterpreter.Execution expected, Execution actual, Supplier<String> context) {
+    assertClose(expected.outputs(), actual.outputs(), context);
+    assertEquals(expected.updatedState().keySet(), actual.updatedState().keySet(), context);
+    assertClose(List.copyOf(expected.updatedState().values()), List.copyOf(actual.updatedState().values()), context);
   }
 
   /** Every value of {@code actual} matches {@code expected}: same types, elements within the dtype's tolerance. */

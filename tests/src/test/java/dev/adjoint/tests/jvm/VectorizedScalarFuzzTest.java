@@ -1,12 +1,9 @@
 package dev.adjoint.tests.jvm;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import dev.adjoint.jvm.CompiledProgram;
 import dev.adjoint.jvm.Compiler;
 import dev.adjoint.jvm.Execution;
 import dev.adjoint.reference.ReferenceInterpreter;
-import java.util.List;
 import java.util.function.Supplier;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.Arbitrary;
@@ -32,10 +29,7 @@ class VectorizedScalarFuzzTest {
     GeneratedCode.verify(program);
     Execution actual = program.execute(built.feeds());
     Supplier<String> context = () -> c + ", scalar code\n" + program.kernelDump();
-    Compare.assertClose(expected.outputs(), actual.outputs(), context);
-    assertEquals(expected.updatedState().keySet(), actual.updatedState().keySet(), context);
-    Compare.assertClose(List.copyOf(expected.updatedState().values()), List.copyOf(actual.updatedState().values()),
-        context);
+    Compare.assertSameExecution(expected, actual, context);
   }
 
   @Provide
