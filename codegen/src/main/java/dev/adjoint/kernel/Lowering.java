@@ -329,11 +329,26 @@ public final class Lowering {
       Shape x = g.shape();
       List<Integer> axes = g.axes();
       Map<Node, Local> locals = new HashMap<>();
-      ExprBuilder exprs = new ExprBuilder(Lowering.this::storageOf, Lowering.this::reported, locals, g.fullMembers());
+      List<Node> storedFull = g.members().stream()
+          .filter(m -> g.role(m) == FusionPlan.Role.FULL && buffers.containsKey(m)).toList();
+      Node staged = stagedMember(g, storedFull);
+      ExprBuilder computing = new ExprBuilder(Lowering.this::storageOf, Lowering.this::reported, locals,
+          g.fullMembers());
+      ExprBuilder loadingStaged = staged == null ? computing : new ExprBuilder(
+          n -> n == staged ? buffer(storedFull.getFirst()) : storageOf(n), Lowering.this::reported, locals,
+          g.fullMembers().stream().filter(n -> n != staged).collect(java.util.stream.Collectors.toSet()));
       Shape outer = rowShape(x, axes);
       return nest(outer, true, outerPosition -> {
         List<Stmt> body = new ArrayList<>();
+        ExprBuilder exprs = computing;
         for (Node m : g.members()) {
+          if (staged != null && exprs == computing && g.role(m) == FusionPlan.Role.REDUCTION
+              && dependsOn(m, staged, g)) {
+            // Store the expensive value once into the output's row, and read it back from there.
+            body.addAll(innerNest(x, axes, outerPosition, position -> List.of(new Stmt.Store(
+                buffer(storedFull.getFirst()), ExprBuilder.flat(position, x), computing.compute(staged, position)))));
+            exprs = loadingStaged;
+          }
           switch (g.role(m)) {
             case REDUCTION -> locals.put(m, reduction((Op.Reduce) m.op(), m, x, axes, outerPosition, exprs, body));
             case ROW -> {
@@ -355,19 +370,57 @@ public final class Lowering {
             body.add(new Stmt.Store(buffer(m), at, new Expr.LocalRef(locals.get(m))));
           }
         }
-        List<Node> storedFull = g.members().stream()
-            .filter(m -> g.role(m) == FusionPlan.Role.FULL && buffers.containsKey(m)).toList();
         if (!storedFull.isEmpty()) {
+          ExprBuilder finalExprs = exprs;
           body.addAll(innerNest(x, axes, outerPosition, position -> {
             List<Stmt> stores = new ArrayList<>();
             for (Node m : storedFull) {
-              stores.add(new Stmt.Store(buffer(m), ExprBuilder.flat(position, x), exprs.compute(m, position)));
+              stores.add(new Stmt.Store(buffer(m), ExprBuilder.flat(position, x), finalExprs.compute(m, position)));
             }
             return stores;
           }));
         }
         return body;
       });
+    }
+
+    /**
+     * A full-size member worth computing once and keeping: a transcendental (softmax's {@code
+     * exp(x − max)}) that both a reduction of the group and its only stored output read. The kernel
+     * stores it into the output's row before that reduction, then reads it back there and in the
+     * output's expression, which overwrites it in place: one exp per element instead of two.
+     */
+    private @Nullable Node stagedMember(FusionPlan.RowGroup g, List<Node> storedFull) {
+      if (storedFull.size() != 1) {
+        return null;
+      }
+      Node output = storedFull.getFirst();
+      for (Node m : g.members()) {
+        if (g.role(m) == FusionPlan.Role.FULL && m != output && !buffers.containsKey(m)
+            && m.dtype() == output.dtype() && m.shape().equals(output.shape())
+            && m.op() instanceof Op.Unary u && isTranscendental(u.fn()) && dependsOn(output, m, g)
+            && g.members().stream().anyMatch(r -> g.role(r) == FusionPlan.Role.REDUCTION && dependsOn(r, m, g))) {
+          return m;
+        }
+      }
+      return null;
+    }
+
+    private static boolean isTranscendental(Op.UnaryFn fn) {
+      return switch (fn) {
+        case EXP, EXPM1, LOG, LOG1P, TANH, SIGMOID, ERF -> true;
+        case NEG, ABS, SIGN, SQRT, RECIPROCAL, RELU -> false;
+      };
+    }
+
+    /** Whether {@code node}'s value reads {@code target}, through members of the group. */
+    private static boolean dependsOn(Node node, Node target, FusionPlan.RowGroup g) {
+      for (Node input : node.inputs()) {
+        if (input == target || (g.contains(input) && dependsOn(input, target, g))) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**

@@ -135,6 +135,19 @@ class LoweringTest {
   }
 
   @Test
+  void softmaxComputesEachExponentialOnce() {
+    KernelProgram program = Lowering.lower(Graphs.softmax(), true);
+    int[] exps = {0};
+    Walk.expressions(program.kernels().getFirst().body(), e -> {
+      if (e instanceof Expr.Unary u && u.fn() == Op.UnaryFn.EXP) {
+        exps[0]++;
+      }
+    });
+    assertEquals(1, exps[0], "exp(x - max) is stored in the output row, summed from there, then divided in place:\n"
+        + KernelPrinter.print(program));
+  }
+
+  @Test
   void batchedMatmulLoopsOverGemmsAndBroadcastsOperands() {
     GraphBuilder b = new GraphBuilder("batched");
     Tensor a = b.input("a", DType.F64, 2, 1, 3, 4);
