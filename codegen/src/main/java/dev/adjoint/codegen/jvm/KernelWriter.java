@@ -697,7 +697,18 @@ final class KernelWriter {
       case Expr.BatchSize _ -> mv.visitVarInsn(ILOAD, BATCH);
       case Expr.LocalRef r -> mv.visitVarInsn(load(r.local().dtype()), slot(r.local()));
       case Expr.Unary u -> unary(u.fn(), u.operand());
-      case Expr.Binary b -> binary(b.fn(), b.left(), b.right());
+      case Expr.Binary b -> {
+        MultiplyAdd fma = MultiplyAdd.of(b);
+        if (fma == null) {
+          binary(b.fn(), b.left(), b.right());
+        } else {
+          expr(fma.a());
+          expr(fma.b());
+          expr(fma.c());
+          String t = jvm(b.dtype());
+          mv.visitMethodInsn(INVOKESTATIC, MATH, "fma", "(" + t + t + t + ")" + t, false);
+        }
+      }
       case Expr.Compare c -> {
         Label isTrue = new Label();
         compareJump(c.fn(), c.left(), c.right(), isTrue);

@@ -210,6 +210,14 @@ final class VectorWriter {
       }
       case Expr.Unary u -> unary(u.fn(), u.operand(), var, lane);
       case Expr.Binary b -> {
+        MultiplyAdd fma = MultiplyAdd.of(b);
+        if (fma != null) {
+          value(fma.a(), var, lane);
+          value(fma.b(), var, lane);
+          value(fma.c(), var, lane);
+          mv.visitMethodInsn(INVOKEVIRTUAL, type(lane), "fma", "(" + VECTOR + VECTOR + ")" + vector, false);
+          return;
+        }
         value(b.left(), var, lane);
         value(b.right(), var, lane);
         String name = switch (b.fn()) {
