@@ -219,6 +219,12 @@ public final class Benchmarks {
     double flops() {
       return 2.0 * n * o * oh() * ow() * c * k * k;
     }
+
+    /** A forward pass over this layer's x and weights into y. */
+    Runnable forward(float[] x, float[] wt, float[] y) {
+      return () -> Conv2dKernels.forward(x, 0, n, c, h, w, wt, 0, o, k, k, stride, stride, pad, pad, 1, 1, 1,
+          y, 0, oh(), ow());
+    }
   }
 
   private static final List<ConvLayer> CONV_LAYERS =
@@ -228,12 +234,10 @@ public final class Benchmarks {
           new ConvLayer("ResNet-18 3×3, 128→128, 28², N=1", 1, 128, 28, 28, 128, 3, 1, 1),
           new ConvLayer("ResNet-18 3×3, 256→256, 14², N=1", 1, 256, 14, 14, 256, 3, 1, 1),
           new ConvLayer("ResNet-18 3×3, 512→512, 7², N=1", 1, 512, 7, 7, 512, 3, 1, 1),
-          new ConvLayer("ResNet-18 1×1/2 shortcut, 64→128, 56², N=1", 1, 64, 56, 56, 128, 1, 2, 0),
-          new ConvLayer("CIFAR ResNet 3×3, 16→16, 32², N=32", 32, 16, 32, 32, 16, 3, 1, 1),
-          new ConvLayer("CIFAR ResNet 3×3, 64→64, 8², N=32", 32, 64, 8, 8, 64, 3, 1, 1));
+          new ConvLayer("ResNet-18 1×1/2 shortcut, 64→128, 56², N=1", 1, 64, 56, 56, 128, 1, 2, 0));
 
   private void convolution() {
-    Table table = new Table("Conv2d forward (F32, NCHW)", "layer", "threads", "GFLOP/s",
+    Table table = new Table("Conv2d forward (F32, NCHW), ResNet-18 layers", "layer", "threads", "GFLOP/s",
         "% of FMA peak", "ms");
     for (ConvLayer layer : CONV_LAYERS) {
       SplittableRandom random = new SplittableRandom(layer.name().hashCode());
@@ -242,11 +246,7 @@ public final class Benchmarks {
       float[] y = new float[layer.n() * layer.o() * layer.oh() * layer.ow()];
       for (int t = 0; t < THREAD_COUNTS.length; t++) {
         Parallel.setThreads(THREAD_COUNTS[t]);
-        double seconds =
-            Measurement.medianSeconds(
-                () -> Conv2dKernels.forward(x, 0, layer.n(), layer.c(), layer.h(), layer.w(), wt, 0,
-                    layer.o(), layer.k(), layer.k(), layer.stride(), layer.stride(), layer.pad(),
-                    layer.pad(), 1, 1, 1, y, 0, layer.oh(), layer.ow()));
+        double seconds = Measurement.medianSeconds(layer.forward(x, wt, y));
         double gflops = layer.flops() / seconds / 1e9;
         table.row(layer.name(), THREAD_COUNTS[t], Table.format(gflops, 1),
             Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
@@ -283,9 +283,7 @@ public final class Benchmarks {
       int p = layer.pad();
       List<Map.Entry<String, Runnable>> passes =
           List.of(
-              Map.entry("forward", () -> Conv2dKernels.forward(x, 0, n, layer.c(), layer.h(),
-                  layer.w(), wt, 0, layer.o(), k, k, s, s, p, p, 1, 1, 1, y, 0, layer.oh(),
-                  layer.ow())),
+              Map.entry("forward", layer.forward(x, wt, y)),
               Map.entry("backward input", () -> Conv2dKernels.backwardInput(g, 0, n, layer.o(),
                   layer.oh(), layer.ow(), wt, 0, k, k, s, s, p, p, 1, 1, 1, dx, 0, layer.c(),
                   layer.h(), layer.w())),

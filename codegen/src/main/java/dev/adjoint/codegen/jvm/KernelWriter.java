@@ -114,9 +114,24 @@ final class KernelWriter {
     mv.visitCode();
     prologue(buffers);
     statements(body);
-    mv.visitInsn(RETURN);
+    end(RETURN);
+  }
+
+  /** Returns with {@code opcode} and closes the method. */
+  private void end(int opcode) {
+    mv.visitInsn(opcode);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
+  }
+
+  /** A fresh int local holding {@code first + second} (two int locals). */
+  private int sum(int first, int second) {
+    int slot = nextSlot++;
+    mv.visitVarInsn(ILOAD, first);
+    mv.visitVarInsn(ILOAD, second);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ISTORE, slot);
+    return slot;
   }
 
   /**
@@ -145,9 +160,7 @@ final class KernelWriter {
     outlineVectors = vectorConstructs(perChunk.body()) + (laneType(loop.var(), perChunk.body()) != null ? 1 : 0) > 1;
     statements(perChunk.before());
     loop(loop.var(), begin, end, perChunk.body());
-    mv.visitInsn(RETURN);
-    mv.visitMaxs(0, 0);
-    mv.visitEnd();
+    end(RETURN);
   }
 
   /**
@@ -159,16 +172,8 @@ final class KernelWriter {
     mv.visitCode();
     prologue(buffers);
     varSlots.put(epilogue.outer(), TILE_OUTER);
-    int rowEnd = nextSlot++;
-    mv.visitVarInsn(ILOAD, TILE_ROW);
-    mv.visitVarInsn(ILOAD, TILE_ROWS);
-    mv.visitInsn(IADD);
-    mv.visitVarInsn(ISTORE, rowEnd);
-    int colEnd = nextSlot++;
-    mv.visitVarInsn(ILOAD, TILE_COL);
-    mv.visitVarInsn(ILOAD, TILE_COLS);
-    mv.visitInsn(IADD);
-    mv.visitVarInsn(ISTORE, colEnd);
+    int rowEnd = sum(TILE_ROW, TILE_ROWS);
+    int colEnd = sum(TILE_COL, TILE_COLS);
     depth = 1;
     int firstLocal = LoopInvariants.firstFreeLocal(epilogue.body());
     LoopInvariants.Hoisted perRow = LoopInvariants.hoist(epilogue.body(), Set.of(epilogue.col()), firstLocal);
@@ -179,9 +184,7 @@ final class KernelWriter {
       statements(perTile.body());
       loop(epilogue.col(), TILE_COL, colEnd, perRow.body());
     });
-    mv.visitInsn(RETURN);
-    mv.visitMaxs(0, 0);
-    mv.visitEnd();
+    end(RETURN);
   }
 
   /**
@@ -204,13 +207,13 @@ final class KernelWriter {
     switch (outline) {
       case Outline.StoreLoop loop -> {
         loop(loop.var(), FIRST_FREE, FIRST_FREE + 1, loop.body());
-        mv.visitInsn(RETURN);
+        end(RETURN);
       }
       case Outline.Reduction r -> {
         reduce(r.reduce());
         DType acc = r.reduce().target().dtype();
         mv.visitVarInsn(load(acc), slot(r.reduce().target()));
-        mv.visitInsn(switch (acc) {
+        end(switch (acc) {
           case F32 -> FRETURN;
           case F64 -> DRETURN;
           case I32, BOOL -> IRETURN;
@@ -218,8 +221,6 @@ final class KernelWriter {
         });
       }
     }
-    mv.visitMaxs(0, 0);
-    mv.visitEnd();
   }
 
   /** Calls an outlined statement's method: the kernel parameters, then {@code bounds}, then the captured values. */
