@@ -8,14 +8,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The blocked F64 GEMM driver (the BLIS loop structure). For each block of C columns and each
- * block of the depth, tasks compute C in parallel. Where A has many row panels, tasks split the
- * rows evenly, and each thread packs what it reads itself, into its own buffers: the whole block
- * of B once per block (the first time it runs a task of that block), and each task's rows of A.
- * Nothing packed crosses cores and there is one hand-off per block; packing B once per thread
- * instead of once in all costs less than the barrier and the transfers between the cores' caches
- * it saves (measured at n = 256 on two threads: 150 µs to 137 µs). Where A has few row panels,
- * A's and B's panels are packed once in parallel into shared buffers, and tasks split the columns
- * too.
+ * block of the depth, tasks compute tiles of C in parallel, and every thread packs what it reads
+ * itself, into its own buffers: the operand that tasks share whole once per block (the first time
+ * the thread runs a task of that block), the part that is the task's own once per task. Where A
+ * has many row panels, tasks split the rows: each thread packs the whole block of B, each task its
+ * rows of A. Where A has few, tasks split the columns too: each thread packs the whole block of A,
+ * each task its columns of B. Nothing packed crosses cores and there is one hand-off per block;
+ * packing the shared operand once per thread costs less than the barrier and the transfers
+ * between the cores' caches that packing it once in all needs (measured at n = 256 on two
+ * threads: 150 µs to 137 µs).
  *
  * <p>Only the depth blocks shape the arithmetic ({@link #depthBlock}): an element of C is the
  * running sum over the depth blocks, in order, of each block's fused-multiply-add chain. Every
@@ -32,29 +33,24 @@ final class DoubleGemm {
   private static final int COLUMN_BLOCK = 1024;
   /** Below this many multiply-adds one thread does all: the pool would cost more than it saves. */
   private static final long PARALLEL_MIN_WORK = 1L << 18;
-  /** Micro-panels per packing chunk. */
-  private static final int PANELS_PER_PACK_CHUNK = 4;
   /**
    * Row panels per compute task at most: their packed A (192×256) stays in L2. Each task walks
    * its row panels once per micro-panel of B, which stays in L1 meanwhile: tasks much smaller than
    * this reload B from L2 for every few tiles (measured: 16% slower at n = 256).
    */
   private static final int MAX_ROW_PANELS_PER_TASK = 16;
-  /**
-   * Row panels per thread from which each task packs its own rows of A; with fewer, A is packed
-   * once, shared, and tasks split the columns.
-   */
-  private static final int PRIVATE_A_PANELS_PER_THREAD = 4;
-  /** Compute tasks per block wanted with a shared A, for load balance. */
+  /** Row panels per thread from which tasks split only the rows; with fewer, the columns too. */
+  private static final int ROW_SPLIT_PANELS_PER_THREAD = 4;
+  /** Compute tasks per block wanted where tasks split the columns, for load balance. */
   private static final int WANTED_TASKS = 16;
 
-  private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
-  /** Each thread's packed rows of A for the task it runs. */
-  private static final ThreadLocal<double[]> PACKED_A =
+  /** Each thread's packed operand shared by all tasks of a block. */
+  private static final ThreadLocal<BlockPanels> BLOCK_PANELS =
+      ThreadLocal.withInitial(BlockPanels::new);
+  /** Each thread's packed part of the other operand for the task it runs. */
+  private static final ThreadLocal<double[]> TASK_PANELS =
       ThreadLocal.withInitial(() -> new double[0]);
-  /** Each thread's packed block of B, where tasks split only the rows. */
-  private static final ThreadLocal<PrivateB> PACKED_B = ThreadLocal.withInitial(PrivateB::new);
-  /** Numbers the blocks, so a thread can tell whether its packed B is the current block's. */
+  /** Numbers the blocks, so a thread can tell whether its block panels are the current block's. */
   private static final AtomicLong BLOCKS = new AtomicLong();
   private static final ThreadLocal<double[]> EDGE_TILE =
       ThreadLocal.withInitial(() -> new double[KERNEL.rows() * KERNEL.cols()]);
@@ -83,23 +79,18 @@ final class DoubleGemm {
       return;
     }
     boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
-    Workspace workspace = WORKSPACE.get();
     int depthBlock = depthBlock(k);
     for (int col0 = 0; col0 < n; col0 += COLUMN_BLOCK) {
       int cols = Math.min(COLUMN_BLOCK, n - col0);
       for (int depth0 = 0; depth0 < k; depth0 += depthBlock) {
         int depth = Math.min(depthBlock, k - depth0);
         Block block =
-            new Block(workspace, a, b, m, col0, cols, depth0, depth, c, cOffset, ldc,
+            new Block(a, b, m, col0, cols, depth0, depth, c, cOffset, ldc,
                 !accumulate && depth0 == 0, depth0 + depth == k ? epilogue : null,
                 parallel ? Parallel.threads() : 1);
         if (parallel) {
-          Parallel.forEach(block.packChunks(), block::pack);
           Parallel.forEach(block.taskCount(), block::compute);
         } else {
-          for (int chunk = 0; chunk < block.packChunks(); chunk++) {
-            block.pack(chunk);
-          }
           for (int task = 0; task < block.taskCount(); task++) {
             block.compute(task);
           }
@@ -116,36 +107,15 @@ final class DoubleGemm {
     return ceilDiv(k, ceilDiv(k, MAX_DEPTH_BLOCK));
   }
 
-  /** Shared packing buffers of the thread that called GEMM; the pool threads fill and read them. */
-  private static final class Workspace {
-    double[] packedA = new double[0];
-    double[] packedB = new double[0];
-
-    double[] packedA(int size) {
-      if (packedA.length < size) {
-        packedA = new double[size];
-      }
-      return packedA;
-    }
-
-    double[] packedB(int size) {
-      if (packedB.length < size) {
-        packedB = new double[size];
-      }
-      return packedB;
-    }
-  }
-
-  /** A thread's packed block of B and the number of the block it belongs to. */
-  private static final class PrivateB {
+  /** A thread's packed block operand and the number of the block it belongs to. */
+  private static final class BlockPanels {
     long block = -1;
     double[] panels = new double[0];
   }
 
   /**
-   * One (column block, depth block) step: the packing chunks of the shared panels (A's, then
-   * B's; none where tasks pack privately), and the compute tasks, numbered by row range, then
-   * column range.
+   * One (column block, depth block) step: its compute tasks, numbered by row range, then column
+   * range.
    */
   private static final class Block {
     private final DoublePanelSource a;
@@ -165,11 +135,8 @@ final class DoubleGemm {
     private final int nr = KERNEL.cols();
     private final int rowPanels;
     private final int colPanels;
-    /** A's panels packed once for all tasks, or null where each task packs its own rows. */
-    private final double @Nullable [] sharedA;
-    private final int aPackChunks;
-    /** B's panels packed once for all tasks, or null where each thread packs them itself. */
-    private final double @Nullable [] sharedB;
+    /** Whether tasks split only the rows (each thread packs all of B) or also the columns (A). */
+    private final boolean splitRows;
     private final long id = BLOCKS.getAndIncrement();
     /** Row panel where each row task starts, and one past the last. */
     private final int[] rowTaskStart;
@@ -177,7 +144,7 @@ final class DoubleGemm {
     private final int colTasks;
 
     Block(
-        Workspace workspace, DoublePanelSource a, DoublePanelSource b, int rows,
+        DoublePanelSource a, DoublePanelSource b, int rows,
         int col0, int cols, int depth0, int depth, double[] c, int cOffset, int ldc,
         boolean overwrite, @Nullable TileEpilogue epilogue, int threads) {
       this.a = a;
@@ -194,17 +161,12 @@ final class DoubleGemm {
       this.epilogue = epilogue;
       rowPanels = ceilDiv(rows, mr);
       colPanels = ceilDiv(cols, nr);
+      splitRows = rowPanels >= ROW_SPLIT_PANELS_PER_THREAD * threads;
       int wantedColTasks;
-      if (rowPanels >= PRIVATE_A_PANELS_PER_THREAD * threads) {
-        sharedA = null;
-        sharedB = null;
-        aPackChunks = 0;
+      if (splitRows) {
         rowTaskStart = evenStarts(rowPanels, threads);
         wantedColTasks = 1;
       } else {
-        sharedA = workspace.packedA(rowPanels * mr * depth);
-        sharedB = workspace.packedB(colPanels * nr * depth);
-        aPackChunks = ceilDiv(rowPanels, PANELS_PER_PACK_CHUNK);
         int panelsPerRowTask = ceilDiv(rowPanels, ceilDiv(rowPanels, MAX_ROW_PANELS_PER_TASK));
         int rowTasks = ceilDiv(rowPanels, panelsPerRowTask);
         rowTaskStart = new int[rowTasks + 1];
@@ -227,29 +189,6 @@ final class DoubleGemm {
       return starts;
     }
 
-    int packChunks() {
-      return sharedB == null ? 0 : aPackChunks + ceilDiv(colPanels, PANELS_PER_PACK_CHUNK);
-    }
-
-    void pack(int chunk) {
-      double[] panelsA = sharedA;
-      double[] panelsB = sharedB;
-      if (panelsA == null || panelsB == null) {
-        throw new IllegalStateException("no shared panels to pack in this block");
-      }
-      if (chunk < aPackChunks) {
-        int firstPanel = chunk * PANELS_PER_PACK_CHUNK;
-        int line0 = firstPanel * mr;
-        int lines = Math.min(PANELS_PER_PACK_CHUNK * mr, rows - line0);
-        a.pack(line0, lines, depth0, depth, mr, panelsA, firstPanel * mr * depth);
-        return;
-      }
-      int firstPanel = (chunk - aPackChunks) * PANELS_PER_PACK_CHUNK;
-      int line0 = firstPanel * nr;
-      int lines = Math.min(PANELS_PER_PACK_CHUNK * nr, cols - line0);
-      b.pack(col0 + line0, lines, depth0, depth, nr, panelsB, firstPanel * nr * depth);
-    }
-
     int taskCount() {
       return (rowTaskStart.length - 1) * colTasks;
     }
@@ -260,20 +199,30 @@ final class DoubleGemm {
       int endRowPanel = rowTaskStart[rowTask + 1];
       int firstColPanel = (task % colTasks) * panelsPerColTask;
       int endColPanel = Math.min(colPanels, firstColPanel + panelsPerColTask);
-      double[] packedB = sharedB != null ? sharedB : privateB();
-      double[] packedA = sharedA;
-      int aFirstPanel = 0;
-      if (packedA == null) {
+      double[] packedA;
+      double[] packedB;
+      int aFirstPanel;
+      int bFirstPanel;
+      if (splitRows) {
+        packedB = blockPanels(b, col0, cols, nr);
+        bFirstPanel = 0;
         int line0 = firstRowPanel * mr;
-        int lines = Math.min(endRowPanel * mr, rows) - line0;
-        packedA = privateA((endRowPanel - firstRowPanel) * mr * depth);
-        a.pack(line0, lines, depth0, depth, mr, packedA, 0);
+        packedA = taskPanels((endRowPanel - firstRowPanel) * mr * depth);
+        a.pack(line0, Math.min(endRowPanel * mr, rows) - line0, depth0, depth, mr, packedA, 0);
         aFirstPanel = firstRowPanel;
+      } else {
+        packedA = blockPanels(a, 0, rows, mr);
+        aFirstPanel = 0;
+        int line0 = firstColPanel * nr;
+        packedB = taskPanels((endColPanel - firstColPanel) * nr * depth);
+        b.pack(col0 + line0, Math.min(endColPanel * nr, cols) - line0, depth0, depth, nr,
+            packedB, 0);
+        bFirstPanel = firstColPanel;
       }
       for (int colPanel = firstColPanel; colPanel < endColPanel; colPanel++) {
         int j = colPanel * nr;
         int tileCols = Math.min(nr, cols - j);
-        int bAt = colPanel * nr * depth;
+        int bAt = (colPanel - bFirstPanel) * nr * depth;
         for (int rowPanel = firstRowPanel; rowPanel < endRowPanel; rowPanel++) {
           int i = rowPanel * mr;
           int tileRows = Math.min(mr, rows - i);
@@ -299,25 +248,28 @@ final class DoubleGemm {
       }
     }
 
-    /** This thread's packed block of B, packed on the thread's first task of this block. */
-    private double[] privateB() {
-      PrivateB own = PACKED_B.get();
+    /**
+     * This thread's packing of lines [line0, line0 + lines) of the operand that all tasks of this
+     * block share, in panels of {@code width}; packed on the thread's first task of the block.
+     */
+    private double[] blockPanels(DoublePanelSource source, int line0, int lines, int width) {
+      BlockPanels own = BLOCK_PANELS.get();
       if (own.block != id) {
-        int size = colPanels * nr * depth;
+        int size = ceilDiv(lines, width) * width * depth;
         if (own.panels.length < size) {
           own.panels = new double[size];
         }
-        b.pack(col0, cols, depth0, depth, nr, own.panels, 0);
+        source.pack(line0, lines, depth0, depth, width, own.panels, 0);
         own.block = id;
       }
       return own.panels;
     }
 
-    private static double[] privateA(int size) {
-      double[] buffer = PACKED_A.get();
+    private static double[] taskPanels(int size) {
+      double[] buffer = TASK_PANELS.get();
       if (buffer.length < size) {
         buffer = new double[size];
-        PACKED_A.set(buffer);
+        TASK_PANELS.set(buffer);
       }
       return buffer;
     }
