@@ -15,12 +15,19 @@ interface DoubleMicroKernel {
   int cols();
 
   /**
-   * c[r][j] = (overwrite ? 0 : c[r][j]) + Σ_d a[d·rows + r]·b[d·cols + j] for the tile at {@code
+   * The row counts {@link #multiply} computes at a cost in proportion: any multiple of this up to
+   * {@link #rows()}. A task whose rows end on such a multiple needs no full tile for its last rows.
+   */
+  int rowStep();
+
+  /**
+   * c[r][j] = (overwrite ? 0 : c[r][j]) + Σ_d a[d·rows() + r]·b[d·cols() + j] for r < {@code
+   * rows} (a multiple of {@link #rowStep()}, at most {@link #rows()}) in the tile at {@code
    * cOffset} with row stride {@code ldc}; a and b are micro-panels at {@code aOffset}, {@code
    * bOffset}.
    */
   void multiply(
-      int depth, double[] a, int aOffset, double[] b, int bOffset,
+      int rows, int depth, double[] a, int aOffset, double[] b, int bOffset,
       double[] c, int cOffset, int ldc, boolean overwrite);
 
   /**

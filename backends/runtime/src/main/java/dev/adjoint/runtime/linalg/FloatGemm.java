@@ -138,7 +138,7 @@ final class FloatGemm {
     /** Whether tasks split only the rows (each thread packs all of B) or also the columns (A). */
     private final boolean splitRows;
     private final long id = BLOCKS.getAndIncrement();
-    /** Row panel where each row task starts, and one past the last. */
+    /** Row where each row task starts, and one past the last. */
     private final int[] rowTaskStart;
     private final int panelsPerColTask;
     private final int colTasks;
@@ -164,13 +164,14 @@ final class FloatGemm {
       splitRows = rowPanels >= ROW_SPLIT_PANELS_PER_THREAD * threads;
       int wantedColTasks;
       if (splitRows) {
-        rowTaskStart = evenStarts(rowPanels, threads);
+        rowTaskStart = evenStarts(rows, rowPanels, threads);
         wantedColTasks = 1;
       } else {
+        // Row tasks start on whole panels here: the thread's packed A covers all rows.
         int panelsPerRowTask = ceilDiv(rowPanels, ceilDiv(rowPanels, MAX_ROW_PANELS_PER_TASK));
         int rowTasks = ceilDiv(rowPanels, panelsPerRowTask);
         rowTaskStart = new int[rowTasks + 1];
-        Arrays.setAll(rowTaskStart, i -> Math.min(rowPanels, i * panelsPerRowTask));
+        Arrays.setAll(rowTaskStart, i -> Math.min(rows, i * panelsPerRowTask * mr));
         wantedColTasks = Math.min(colPanels, ceilDiv(WANTED_TASKS, rowTasks));
       }
       panelsPerColTask = ceilDiv(colPanels, wantedColTasks);
@@ -178,14 +179,17 @@ final class FloatGemm {
     }
 
     /**
-     * Splits the row panels into a multiple of {@code threads} tasks of at most {@link
-     * #MAX_ROW_PANELS_PER_TASK} panels whose sizes differ by at most one, so the threads finish
-     * together without tasks small enough to lose B's reuse in L1.
+     * Splits the rows into a multiple of {@code threads} tasks of at most {@link
+     * #MAX_ROW_PANELS_PER_TASK} panels, as even as the kernel's row step allows, so the threads
+     * finish together without tasks small enough to lose B's reuse in L1. Each task's last tile
+     * may be short (256 rows on two threads: 10 full tiles and one of 8 rows each, not 11 and
+     * 10⅓ where tasks end on whole panels).
      */
-    private static int[] evenStarts(int rowPanels, int threads) {
+    private static int[] evenStarts(int rows, int rowPanels, int threads) {
       int tasks = threads * ceilDiv(rowPanels, threads * MAX_ROW_PANELS_PER_TASK);
+      int step = KERNEL.rowStep();
       int[] starts = new int[tasks + 1];
-      Arrays.setAll(starts, i -> (int) ((long) rowPanels * i / tasks));
+      Arrays.setAll(starts, i -> i == tasks ? rows : (int) ((long) rows * i / tasks) / step * step);
       return starts;
     }
 
@@ -195,24 +199,23 @@ final class FloatGemm {
 
     void compute(int task) {
       int rowTask = task / colTasks;
-      int firstRowPanel = rowTaskStart[rowTask];
-      int endRowPanel = rowTaskStart[rowTask + 1];
+      int firstRow = rowTaskStart[rowTask];
+      int endRow = rowTaskStart[rowTask + 1];
       int firstColPanel = (task % colTasks) * panelsPerColTask;
       int endColPanel = Math.min(colPanels, firstColPanel + panelsPerColTask);
       float[] packedA;
       float[] packedB;
-      int aFirstPanel;
+      int aFirstRow;
       int bFirstPanel;
       if (splitRows) {
         packedB = blockPanels(b, col0, cols, nr);
         bFirstPanel = 0;
-        int line0 = firstRowPanel * mr;
-        packedA = taskPanels((endRowPanel - firstRowPanel) * mr * depth);
-        a.pack(line0, Math.min(endRowPanel * mr, rows) - line0, depth0, depth, mr, packedA, 0);
-        aFirstPanel = firstRowPanel;
+        packedA = taskPanels(ceilDiv(endRow - firstRow, mr) * mr * depth);
+        a.pack(firstRow, endRow - firstRow, depth0, depth, mr, packedA, 0);
+        aFirstRow = firstRow;
       } else {
         packedA = blockPanels(a, 0, rows, mr);
-        aFirstPanel = 0;
+        aFirstRow = 0;
         int line0 = firstColPanel * nr;
         packedB = taskPanels((endColPanel - firstColPanel) * nr * depth);
         b.pack(col0 + line0, Math.min(endColPanel * nr, cols) - line0, depth0, depth, nr,
@@ -223,16 +226,15 @@ final class FloatGemm {
         int j = colPanel * nr;
         int tileCols = Math.min(nr, cols - j);
         int bAt = (colPanel - bFirstPanel) * nr * depth;
-        for (int rowPanel = firstRowPanel; rowPanel < endRowPanel; rowPanel++) {
-          int i = rowPanel * mr;
-          int tileRows = Math.min(mr, rows - i);
+        for (int i = firstRow; i < endRow; i += mr) {
+          int tileRows = Math.min(mr, endRow - i);
           int at = cOffset + i * ldc + col0 + j;
-          int aAt = (rowPanel - aFirstPanel) * mr * depth;
-          if (tileRows == mr && tileCols == nr) {
-            KERNEL.multiply(depth, packedA, aAt, packedB, bAt, c, at, ldc, overwrite);
+          int aAt = (i - aFirstRow) * depth;
+          if (tileCols == nr && tileRows % KERNEL.rowStep() == 0) {
+            KERNEL.multiply(tileRows, depth, packedA, aAt, packedB, bAt, c, at, ldc, overwrite);
           } else {
             float[] tile = EDGE_TILE.get();
-            KERNEL.multiply(depth, packedA, aAt, packedB, bAt, tile, 0, nr, true);
+            KERNEL.multiply(mr, depth, packedA, aAt, packedB, bAt, tile, 0, nr, true);
             for (int r = 0; r < tileRows; r++) {
               for (int s = 0; s < tileCols; s++) {
                 float sum = tile[r * nr + s];

@@ -16,21 +16,26 @@ final class ScalarDoubleKernel implements DoubleMicroKernel {
   }
 
   @Override
+  public int rowStep() {
+    return 1;
+  }
+
+  @Override
   public void multiply(
-      int depth, double[] a, int aOffset, double[] b, int bOffset,
+      int rows, int depth, double[] a, int aOffset, double[] b, int bOffset,
       double[] c, int cOffset, int ldc, boolean overwrite) {
     double[] sums = new double[ROWS * COLS];
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * ROWS;
       int bd = bOffset + d * COLS;
-      for (int r = 0; r < ROWS; r++) {
+      for (int r = 0; r < rows; r++) {
         double ar = a[ad + r];
         for (int j = 0; j < COLS; j++) {
           sums[r * COLS + j] = Math.fma(ar, b[bd + j], sums[r * COLS + j]);
         }
       }
     }
-    for (int r = 0; r < ROWS; r++) {
+    for (int r = 0; r < rows; r++) {
       int row = cOffset + r * ldc;
       for (int j = 0; j < COLS; j++) {
         c[row + j] = overwrite ? sums[r * COLS + j] : c[row + j] + sums[r * COLS + j];

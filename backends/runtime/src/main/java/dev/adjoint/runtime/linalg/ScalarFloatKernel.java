@@ -16,21 +16,26 @@ final class ScalarFloatKernel implements FloatMicroKernel {
   }
 
   @Override
+  public int rowStep() {
+    return 1;
+  }
+
+  @Override
   public void multiply(
-      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int rows, int depth, float[] a, int aOffset, float[] b, int bOffset,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     float[] sums = new float[ROWS * COLS];
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * ROWS;
       int bd = bOffset + d * COLS;
-      for (int r = 0; r < ROWS; r++) {
+      for (int r = 0; r < rows; r++) {
         float ar = a[ad + r];
         for (int j = 0; j < COLS; j++) {
           sums[r * COLS + j] = Math.fma(ar, b[bd + j], sums[r * COLS + j]);
         }
       }
     }
-    for (int r = 0; r < ROWS; r++) {
+    for (int r = 0; r < rows; r++) {
       int row = cOffset + r * ldc;
       for (int j = 0; j < COLS; j++) {
         c[row + j] = overwrite ? sums[r * COLS + j] : c[row + j] + sums[r * COLS + j];

@@ -35,14 +35,23 @@ final class VectorFloatKernel implements FloatMicroKernel {
     return 2 * LANES;
   }
 
+  /** Four on 512-bit vectors, where 8- and 4-row kernels exist; the full tile elsewhere. */
+  @Override
+  public int rowStep() {
+    return ROWS == 12 ? 4 : ROWS;
+  }
+
   @Override
   public void multiply(
-      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int rows, int depth, float[] a, int aOffset, float[] b, int bOffset,
       float[] c, int cOffset, int ldc, boolean overwrite) {
-    if (ROWS == 12) {
-      multiply12(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
-    } else {
-      multiply6(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+    switch (rows) {
+      case 12 -> multiply12(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+      case 8 -> multiply8(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+      case 4 -> multiply4(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+      case 6 -> multiply6(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+      default -> throw new IllegalArgumentException(
+          "micro-kernel: " + rows + " rows is not a multiple of " + rowStep() + " up to " + ROWS);
     }
   }
 
@@ -343,6 +352,158 @@ final class VectorFloatKernel implements FloatMicroKernel {
       int at11 = cOffset + 11 * ldc;
       lo11.add(FloatVector.fromArray(SPECIES, c, at11)).intoArray(c, at11);
       hi11.add(FloatVector.fromArray(SPECIES, c, at11 + LANES)).intoArray(c, at11 + LANES);
+    }
+  }
+
+  /**
+   * The first eight rows of a 12-row tile (its A panel still holds 12 values per depth): the last
+   * tile of a task whose rows end on a multiple of four, at two thirds of a full
+   * tile's cost instead of all of it.
+   */
+  private static void multiply8(
+      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      float[] c, int cOffset, int ldc, boolean overwrite) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector lo0 = zero, hi0 = zero;
+    FloatVector lo1 = zero, hi1 = zero;
+    FloatVector lo2 = zero, hi2 = zero;
+    FloatVector lo3 = zero, hi3 = zero;
+    FloatVector lo4 = zero, hi4 = zero;
+    FloatVector lo5 = zero, hi5 = zero;
+    FloatVector lo6 = zero, hi6 = zero;
+    FloatVector lo7 = zero, hi7 = zero;
+    for (int d = 0; d < depth; d++) {
+      int ad = aOffset + d * 12;
+      int bd = bOffset + d * 2 * LANES;
+      FloatVector bLo = FloatVector.fromArray(SPECIES, b, bd);
+      FloatVector bHi = FloatVector.fromArray(SPECIES, b, bd + LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, a[ad]);
+      lo0 = bLo.fma(a0, lo0);
+      hi0 = bHi.fma(a0, hi0);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, a[ad + 1]);
+      lo1 = bLo.fma(a1, lo1);
+      hi1 = bHi.fma(a1, hi1);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, a[ad + 2]);
+      lo2 = bLo.fma(a2, lo2);
+      hi2 = bHi.fma(a2, hi2);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, a[ad + 3]);
+      lo3 = bLo.fma(a3, lo3);
+      hi3 = bHi.fma(a3, hi3);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, a[ad + 4]);
+      lo4 = bLo.fma(a4, lo4);
+      hi4 = bHi.fma(a4, hi4);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, a[ad + 5]);
+      lo5 = bLo.fma(a5, lo5);
+      hi5 = bHi.fma(a5, hi5);
+      FloatVector a6 = FloatVector.broadcast(SPECIES, a[ad + 6]);
+      lo6 = bLo.fma(a6, lo6);
+      hi6 = bHi.fma(a6, hi6);
+      FloatVector a7 = FloatVector.broadcast(SPECIES, a[ad + 7]);
+      lo7 = bLo.fma(a7, lo7);
+      hi7 = bHi.fma(a7, hi7);
+    }
+    // Stored here, not in a helper: a vector passed to a call that is not inlined is boxed,
+    // and the JIT then boxes the accumulators on every iteration of the loop above.
+    if (overwrite) {
+      lo0.intoArray(c, cOffset);
+      hi0.intoArray(c, cOffset + LANES);
+      lo1.intoArray(c, cOffset + ldc);
+      hi1.intoArray(c, cOffset + ldc + LANES);
+      lo2.intoArray(c, cOffset + 2 * ldc);
+      hi2.intoArray(c, cOffset + 2 * ldc + LANES);
+      lo3.intoArray(c, cOffset + 3 * ldc);
+      hi3.intoArray(c, cOffset + 3 * ldc + LANES);
+      lo4.intoArray(c, cOffset + 4 * ldc);
+      hi4.intoArray(c, cOffset + 4 * ldc + LANES);
+      lo5.intoArray(c, cOffset + 5 * ldc);
+      hi5.intoArray(c, cOffset + 5 * ldc + LANES);
+      lo6.intoArray(c, cOffset + 6 * ldc);
+      hi6.intoArray(c, cOffset + 6 * ldc + LANES);
+      lo7.intoArray(c, cOffset + 7 * ldc);
+      hi7.intoArray(c, cOffset + 7 * ldc + LANES);
+    } else {
+      int at0 = cOffset;
+      lo0.add(FloatVector.fromArray(SPECIES, c, at0)).intoArray(c, at0);
+      hi0.add(FloatVector.fromArray(SPECIES, c, at0 + LANES)).intoArray(c, at0 + LANES);
+      int at1 = cOffset + ldc;
+      lo1.add(FloatVector.fromArray(SPECIES, c, at1)).intoArray(c, at1);
+      hi1.add(FloatVector.fromArray(SPECIES, c, at1 + LANES)).intoArray(c, at1 + LANES);
+      int at2 = cOffset + 2 * ldc;
+      lo2.add(FloatVector.fromArray(SPECIES, c, at2)).intoArray(c, at2);
+      hi2.add(FloatVector.fromArray(SPECIES, c, at2 + LANES)).intoArray(c, at2 + LANES);
+      int at3 = cOffset + 3 * ldc;
+      lo3.add(FloatVector.fromArray(SPECIES, c, at3)).intoArray(c, at3);
+      hi3.add(FloatVector.fromArray(SPECIES, c, at3 + LANES)).intoArray(c, at3 + LANES);
+      int at4 = cOffset + 4 * ldc;
+      lo4.add(FloatVector.fromArray(SPECIES, c, at4)).intoArray(c, at4);
+      hi4.add(FloatVector.fromArray(SPECIES, c, at4 + LANES)).intoArray(c, at4 + LANES);
+      int at5 = cOffset + 5 * ldc;
+      lo5.add(FloatVector.fromArray(SPECIES, c, at5)).intoArray(c, at5);
+      hi5.add(FloatVector.fromArray(SPECIES, c, at5 + LANES)).intoArray(c, at5 + LANES);
+      int at6 = cOffset + 6 * ldc;
+      lo6.add(FloatVector.fromArray(SPECIES, c, at6)).intoArray(c, at6);
+      hi6.add(FloatVector.fromArray(SPECIES, c, at6 + LANES)).intoArray(c, at6 + LANES);
+      int at7 = cOffset + 7 * ldc;
+      lo7.add(FloatVector.fromArray(SPECIES, c, at7)).intoArray(c, at7);
+      hi7.add(FloatVector.fromArray(SPECIES, c, at7 + LANES)).intoArray(c, at7 + LANES);
+    }
+  }
+
+  /**
+   * The first four rows of a 12-row tile (its A panel still holds 12 values per depth): the last
+   * tile of a task whose rows end on a multiple of four, at one third of a full
+   * tile's cost instead of all of it.
+   */
+  private static void multiply4(
+      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      float[] c, int cOffset, int ldc, boolean overwrite) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector lo0 = zero, hi0 = zero;
+    FloatVector lo1 = zero, hi1 = zero;
+    FloatVector lo2 = zero, hi2 = zero;
+    FloatVector lo3 = zero, hi3 = zero;
+    for (int d = 0; d < depth; d++) {
+      int ad = aOffset + d * 12;
+      int bd = bOffset + d * 2 * LANES;
+      FloatVector bLo = FloatVector.fromArray(SPECIES, b, bd);
+      FloatVector bHi = FloatVector.fromArray(SPECIES, b, bd + LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, a[ad]);
+      lo0 = bLo.fma(a0, lo0);
+      hi0 = bHi.fma(a0, hi0);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, a[ad + 1]);
+      lo1 = bLo.fma(a1, lo1);
+      hi1 = bHi.fma(a1, hi1);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, a[ad + 2]);
+      lo2 = bLo.fma(a2, lo2);
+      hi2 = bHi.fma(a2, hi2);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, a[ad + 3]);
+      lo3 = bLo.fma(a3, lo3);
+      hi3 = bHi.fma(a3, hi3);
+    }
+    // Stored here, not in a helper: a vector passed to a call that is not inlined is boxed,
+    // and the JIT then boxes the accumulators on every iteration of the loop above.
+    if (overwrite) {
+      lo0.intoArray(c, cOffset);
+      hi0.intoArray(c, cOffset + LANES);
+      lo1.intoArray(c, cOffset + ldc);
+      hi1.intoArray(c, cOffset + ldc + LANES);
+      lo2.intoArray(c, cOffset + 2 * ldc);
+      hi2.intoArray(c, cOffset + 2 * ldc + LANES);
+      lo3.intoArray(c, cOffset + 3 * ldc);
+      hi3.intoArray(c, cOffset + 3 * ldc + LANES);
+    } else {
+      int at0 = cOffset;
+      lo0.add(FloatVector.fromArray(SPECIES, c, at0)).intoArray(c, at0);
+      hi0.add(FloatVector.fromArray(SPECIES, c, at0 + LANES)).intoArray(c, at0 + LANES);
+      int at1 = cOffset + ldc;
+      lo1.add(FloatVector.fromArray(SPECIES, c, at1)).intoArray(c, at1);
+      hi1.add(FloatVector.fromArray(SPECIES, c, at1 + LANES)).intoArray(c, at1 + LANES);
+      int at2 = cOffset + 2 * ldc;
+      lo2.add(FloatVector.fromArray(SPECIES, c, at2)).intoArray(c, at2);
+      hi2.add(FloatVector.fromArray(SPECIES, c, at2 + LANES)).intoArray(c, at2 + LANES);
+      int at3 = cOffset + 3 * ldc;
+      lo3.add(FloatVector.fromArray(SPECIES, c, at3)).intoArray(c, at3);
+      hi3.add(FloatVector.fromArray(SPECIES, c, at3 + LANES)).intoArray(c, at3 + LANES);
     }
   }
 
