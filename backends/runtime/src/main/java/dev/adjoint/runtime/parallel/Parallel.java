@@ -2,6 +2,7 @@ package dev.adjoint.runtime.parallel;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -14,6 +15,13 @@ import org.jspecify.annotations.Nullable;
  * whose chunks write disjoint outputs therefore produces bitwise identical results for any thread
  * count. The calling thread works on chunks too, and a {@code forEach} called from inside a chunk
  * runs inline, so nested parallel kernels neither deadlock nor oversubscribe.
+ *
+ * <p>Each thread of the pool has a home share of every loop's chunks (the caller the first, worker
+ * i the (i + 1)-th) and runs it first, in order, before it helps with the others' shares. So
+ * consecutive loops over the same data give the same thread the same chunks, and what a chunk
+ * wrote stays in that core's cache: with a shared counter instead, which thread got which chunk
+ * changed from call to call (in about 7% of two-thread GEMM calls at n = 256), and the rows of C
+ * moved between the cores' caches each time.
  *
  * <p>Compiled programs call many short kernels in a row, so an idle worker spins for {@link
  * #SPIN_NANOS} before it parks: a loop that follows soon after the last one starts in about a
@@ -114,7 +122,7 @@ public final class Parallel {
       this.threads = threads;
       this.workers = new Worker[threads - 1];
       for (int i = 0; i < workers.length; i++) {
-        workers[i] = new Worker(this);
+        workers[i] = new Worker(this, i + 1);
         Thread thread = new Thread(workers[i]::work, "adjoint-worker-" + (i + 1));
         thread.setDaemon(true);
         workers[i].thread = thread;
@@ -123,7 +131,7 @@ public final class Parallel {
     }
 
     void run(int chunks, IntConsumer body) {
-      Loop loop = new Loop(chunks, body);
+      Loop loop = new Loop(chunks, body, threads);
       loops.add(loop);
       int wanted = Math.min(workers.length, chunks - 1);
       for (Worker worker : workers) {
@@ -135,7 +143,7 @@ public final class Parallel {
         }
         wanted--;
       }
-      loop.work();
+      loop.work(0);
       loops.remove(loop);
       loop.awaitAllChunks();
       Throwable failure = loop.failure.get();
@@ -171,11 +179,14 @@ public final class Parallel {
 
   private static final class Worker {
     private final Pool pool;
+    /** The share of each loop this worker runs first. */
+    private final int home;
     volatile boolean parked;
     @Nullable Thread thread;
 
-    Worker(Pool pool) {
+    Worker(Pool pool, int home) {
       this.pool = pool;
+      this.home = home;
     }
 
     void work() {
@@ -184,7 +195,7 @@ public final class Parallel {
       while (!pool.shutdown) {
         Loop loop = pool.nextLoop();
         if (loop != null) {
-          loop.work();
+          loop.work(home);
           idleSince = System.nanoTime();
         } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
           Thread.onSpinWait();
@@ -203,48 +214,75 @@ public final class Parallel {
   }
 
   /**
-   * One {@code forEach} call: threads claim chunks from a shared counter until none is left. After
-   * a failure the remaining chunks are claimed but skipped, so the caller only ever waits for
-   * chunks that some thread is running.
+   * One {@code forEach} call: the chunks in one share per pool thread, [s·chunks/shares,
+   * (s + 1)·chunks/shares); each share has a counter its chunks are claimed from in order. A
+   * thread claims from its home share until it is empty, then from the next shares. After a
+   * failure the remaining chunks are claimed but skipped, so the caller only ever waits for chunks
+   * that some thread is running.
    */
   private static final class Loop {
     final int chunks;
     final IntConsumer body;
-    final AtomicInteger next = new AtomicInteger();
+    final int shares;
+    /** Chunks claimed so far from each share. */
+    final AtomicIntegerArray claimed;
     final AtomicInteger finished = new AtomicInteger();
     final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
     final Thread caller = Thread.currentThread();
 
-    Loop(int chunks, IntConsumer body) {
+    Loop(int chunks, IntConsumer body, int shares) {
       this.chunks = chunks;
       this.body = body;
+      this.shares = shares;
+      this.claimed = new AtomicIntegerArray(shares);
+    }
+
+    private int shareStart(int share) {
+      return (int) ((long) chunks * share / shares);
     }
 
     boolean hasUnclaimedChunks() {
-      return next.get() < chunks;
+      for (int share = 0; share < shares; share++) {
+        if (claimed.get(share) < shareStart(share + 1) - shareStart(share)) {
+          return true;
+        }
+      }
+      return false;
     }
 
-    /** Claims and runs chunks until none is left; marks the thread as inside a chunk meanwhile. */
-    void work() {
+    /**
+     * Claims and runs chunks, from share {@code home} on, until none is left; marks the thread as
+     * inside a chunk meanwhile.
+     */
+    void work(int home) {
       boolean nested = INSIDE_CHUNK.get();
       INSIDE_CHUNK.set(true);
       try {
-        int chunk;
-        while ((chunk = next.getAndIncrement()) < chunks) {
-          try {
-            if (failure.get() == null) {
-              body.accept(chunk);
-            }
-          } catch (Throwable t) {
-            failure.compareAndSet(null, t);
-          } finally {
-            if (finished.incrementAndGet() == chunks && Thread.currentThread() != caller) {
-              LockSupport.unpark(caller);
-            }
+        for (int step = 0; step < shares; step++) {
+          int share = (home + step) % shares;
+          int start = shareStart(share);
+          int size = shareStart(share + 1) - start;
+          int index;
+          while ((index = claimed.getAndIncrement(share)) < size) {
+            run(start + index);
           }
         }
       } finally {
         INSIDE_CHUNK.set(nested);
+      }
+    }
+
+    private void run(int chunk) {
+      try {
+        if (failure.get() == null) {
+          body.accept(chunk);
+        }
+      } catch (Throwable t) {
+        failure.compareAndSet(null, t);
+      } finally {
+        if (finished.incrementAndGet() == chunks && Thread.currentThread() != caller) {
+          LockSupport.unpark(caller);
+        }
       }
     }
 
