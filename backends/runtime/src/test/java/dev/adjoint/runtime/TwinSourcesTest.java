@@ -27,7 +27,8 @@ class TwinSourcesTest {
   private static final boolean UPDATE = Boolean.getBoolean("adjoint.twins.update");
   private static final Path LINALG = Path.of("src/main/java/dev/adjoint/runtime/linalg");
   private static final List<String> F32_SOURCES = List.of(
-      "FloatGemm", "FloatMicroKernel", "FloatPanelSource", "ScalarFloatKernel", "VectorFloatKernel");
+      "FloatGemm", "FloatMicroKernel", "FloatPanelSource", "FloatTransposes",
+      "ScalarFloatKernel", "VectorFloatKernel");
   private static final Pattern FLOAT_LITERAL = Pattern.compile("\\b(\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)f\\b");
 
   /** The F64 source text of an F32 source. */

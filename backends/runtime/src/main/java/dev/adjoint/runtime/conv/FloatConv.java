@@ -57,6 +57,10 @@ final class FloatConv {
   private static final int SUM_CHUNK = 1 << 12;
 
   private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+  /** Pixels per block of {@link Im2colTransposed}: a multiple of 16, the transposes' width. */
+  private static final int PIXELS_PER_CHUNK = 64;
+  /** The lines of one chunk of {@link Im2colTransposed} as rows, before they are transposed. */
+  private static final ThreadLocal<float[]> BLOCK_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
   private FloatConv() {}
 
@@ -191,10 +195,18 @@ final class FloatConv {
   }
 
   private static float[] columns(int size) {
-    float[] buffer = COLUMNS.get();
+    return buffer(COLUMNS, size);
+  }
+
+  private static float[] blockRows(int size) {
+    return buffer(BLOCK_ROWS, size);
+  }
+
+  private static float[] buffer(ThreadLocal<float[]> buffers, int size) {
+    float[] buffer = buffers.get();
     if (buffer.length < size) {
       buffer = new float[size];
-      COLUMNS.set(buffer);
+      buffers.set(buffer);
     }
     return buffer;
   }
@@ -359,6 +371,13 @@ final class FloatConv {
       this.groupBase = xOff + group * s.cg() * s.inputPlane();
     }
 
+    /**
+     * Walks the depth in chunks of up to {@link #PIXELS_PER_CHUNK} pixels. A chunk's lines are
+     * first copied as rows into a small block, one contiguous copy per line and output row the
+     * chunk touches (bounds worked out once per copy), and the block is then transposed into the
+     * panel (16×16 blocks in registers where the vectors have 16 lanes). Writing the panel value
+     * by value instead, a strided store each, took two thirds of the filter gradient.
+     */
     @Override
     public void pack(int line0, int lines, int depth0, int depth, int width, float[] dst, int at) {
       int taps = s.kh() * s.kw();
@@ -367,7 +386,8 @@ final class FloatConv {
       int[] channel = new int[width];
       int[] rowShift = new int[width];
       int[] colShift = new int[width];
-      for (int panel = 0; panel < lines; panel += width) {
+      float[] block = blockRows(width * PIXELS_PER_CHUNK);
+      for (int panel = 0; panel < lines; panel += width, at += width * depth) {
         int full = Math.min(width, lines - panel);
         for (int r = 0; r < full; r++) {
           int k = line0 + panel + r;
@@ -375,30 +395,34 @@ final class FloatConv {
           rowShift[r] = ((k % taps) / s.kw()) * s.dh() - s.padTop();
           colShift[r] = (k % s.kw()) * s.dw() - s.padLeft();
         }
-        int q = depth0;
-        int b = q / p;
-        int oy = (q % p) / s.ow();
-        int ox = q % s.ow();
-        for (int d = 0; d < depth; d++, at += width) {
-          int image = groupBase + b * imageStride;
-          int iyBase = oy * s.sh();
-          int ixBase = ox * s.sw();
-          for (int r = 0; r < full; r++) {
-            int iy = iyBase + rowShift[r];
-            int ix = ixBase + colShift[r];
-            dst[at + r] =
-                iy >= 0 && iy < s.h() && ix >= 0 && ix < s.w()
-                    ? x[image + channel[r] + iy * s.w() + ix]
-                    : 0f;
-          }
-          Arrays.fill(dst, at + full, at + width, 0f);
-          if (++ox == s.ow()) {
+        for (int d = 0; d < depth; d += PIXELS_PER_CHUNK) {
+          int count = Math.min(PIXELS_PER_CHUNK, depth - d);
+          int q = depth0 + d;
+          int b = q / p;
+          int oy = (q % p) / s.ow();
+          int ox = q % s.ow();
+          for (int t = 0; t < count; ) {
+            int run = Math.min(count - t, s.ow() - ox);
+            int image = groupBase + b * imageStride;
+            for (int r = 0; r < full; r++) {
+              int iy = oy * s.sh() + rowShift[r];
+              int to = r * count + t;
+              if (iy < 0 || iy >= s.h()) {
+                Arrays.fill(block, to, to + run, 0f);
+              } else {
+                copyRow(x, image + channel[r] + iy * s.w(), ox * s.sw() + colShift[r], s.sw(),
+                    run, s.w(), block, to);
+              }
+            }
+            t += run;
             ox = 0;
             if (++oy == s.oh()) {
               oy = 0;
               b++;
             }
           }
+          Arrays.fill(block, full * count, width * count, 0f);
+          StridedCopy.INSTANCE.transpose(block, 0, count, width, count, dst, at + d * width, width);
         }
       }
     }

@@ -4,7 +4,8 @@ import dev.adjoint.runtime.VectorSupport;
 
 /**
  * The row moves of im2col and col2im: copying every step-th value of a row (im2col for strided
- * convolutions) and adding a row into another (col2im at stride 1). The Vector API version works
+ * convolutions), adding a row into another (col2im at stride 1) and transposing a block (the
+ * filter gradient's im2col panels). The Vector API version works
  * a vector at a time; the scalar one is a plain loop. Both add each element once, so they agree
  * bit for bit.
  */
@@ -22,6 +23,19 @@ interface StridedCopy {
   default void copy(double[] src, int from, int step, int count, double[] dst, int at) {
     for (int t = 0; t < count; t++) {
       dst[at + t] = src[from + t * step];
+    }
+  }
+
+  /**
+   * dst[at + j·dstStride + i] = src[from + i·srcStride + j] for i in [0, rows), j in [0, cols);
+   * dstStride ≥ rows.
+   */
+  default void transpose(
+      float[] src, int from, int srcStride, int rows, int cols, float[] dst, int at, int dstStride) {
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        dst[at + j * dstStride + i] = src[from + i * srcStride + j];
+      }
     }
   }
 

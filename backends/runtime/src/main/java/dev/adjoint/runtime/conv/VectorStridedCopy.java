@@ -1,12 +1,13 @@
 package dev.adjoint.runtime.conv;
 
+import dev.adjoint.runtime.linalg.FloatTransposes;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Strided copies by vector gathers, with an index map [0, step, 2·step, ...] built per call, and
- * row additions by vector adds.
+ * Strided copies by vector gathers, with an index map [0, step, 2·step, ...] built per call, row
+ * additions by vector adds, and transposes by 16×16 blocks in registers ({@link FloatTransposes}).
  * Loaded only when {@link dev.adjoint.runtime.VectorSupport} says the module is present.
  */
 final class VectorStridedCopy implements StridedCopy {
@@ -25,6 +26,27 @@ final class VectorStridedCopy implements StridedCopy {
     }
     for (; t < count; t++) {
       dst[at + t] = src[from + t * step];
+    }
+  }
+
+  @Override
+  public void transpose(
+      float[] src, int from, int srcStride, int rows, int cols, float[] dst, int at, int dstStride) {
+    if (!FloatTransposes.SUITS) {
+      StridedCopy.super.transpose(src, from, srcStride, rows, cols, dst, at, dstStride);
+      return;
+    }
+    float[] scratch = FloatTransposes.scratch();
+    int blockCols = cols / 16 * 16;
+    for (int i = 0; i < rows; i += 16) {
+      int blockRows = Math.min(16, rows - i);
+      for (int j = 0; j < blockCols; j += 16) {
+        FloatTransposes.transpose16(
+            src, from + i * srcStride + j, srcStride, blockRows, dst, at + j * dstStride + i,
+            dstStride, scratch);
+      }
+      StridedCopy.super.transpose(src, from + i * srcStride + blockCols, srcStride, blockRows,
+          cols - blockCols, dst, at + blockCols * dstStride + i, dstStride);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.adjoint.runtime.linalg;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,15 +14,8 @@ final class VectorDoubleKernel implements DoubleMicroKernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
   private static final int ROWS = SPECIES.vectorBitSize() >= 512 ? 12 : 6;
-  /** Whether a 12-row panel can be packed by transposing 16×16 blocks in registers. */
-  private static final boolean TRANSPOSE_PANELS = LANES == 16 && ROWS == 12;
-  /**
-   * Lane indices, into the concatenation of two vectors x and y, of the perfect shuffle of x's
-   * first halves with y's (LOW) and of their second halves (HIGH).
-   */
-  private static final DoubleVector LOW = shuffleIndexes(0);
-  private static final DoubleVector HIGH = shuffleIndexes(LANES / 2);
-  private static final VectorMask<Double> FIRST_ROWS = VectorMask.fromLong(SPECIES, (1L << ROWS) - 1);
+  /** Whether a 12-row panel of A can be packed by transposing 16×16 blocks in registers. */
+  private static final boolean TRANSPOSE_PANELS = DoubleTransposes.SUITS && ROWS == 12;
 
   @Override
   public int rows() {
@@ -90,9 +82,11 @@ final class VectorDoubleKernel implements DoubleMicroKernel {
               .intoArray(dst, at + d * width + LANES);
         }
       } else if (TRANSPOSE_PANELS && width == ROWS) {
+        double[] scratch = DoubleTransposes.scratch();
         int d = 0;
         for (; d + LANES <= depth; d += LANES) {
-          transposeBlock(array, base + d, lineStride, dst, at + d * width);
+          DoubleTransposes.transpose16(
+              array, base + d, lineStride, ROWS, dst, at + d * width, ROWS, scratch);
         }
         DoubleMicroKernel.super.packStrided(
             array, base + d, lineStride, depthStride, width, depth - d, width, dst, at + d * width);
@@ -111,119 +105,6 @@ final class VectorDoubleKernel implements DoubleMicroKernel {
       }
       at += width * depth;
     }
-  }
-
-  private static DoubleVector shuffleIndexes(int first) {
-    double[] indexes = new double[LANES];
-    for (int t = 0; t < LANES / 2; t++) {
-      indexes[2 * t] = first + t;
-      indexes[2 * t + 1] = LANES + first + t;
-    }
-    return DoubleVector.fromArray(SPECIES, indexes, 0);
-  }
-
-  /**
-   * Packs 16 depths of a 12-row panel, read from rows {@code from + r·lineStride}, into {@code
-   * dst[to + d·12 + r]}: 12 row loads, a 16×16 transpose (rows 12 to 15 zero) in four rounds of
-   * perfect shuffles, 16 stores. Two-vector lane selects cost a third of the gathers they replace
-   * (measured: 8 µs instead of 14 µs for a 256×256 A). Each store writes four lanes past its
-   * depth, which the next one overwrites; the last writes only its 12.
-   */
-  private static void transposeBlock(
-      double[] array, int from, int lineStride, double[] dst, int to) {
-    DoubleVector zero = DoubleVector.zero(SPECIES);
-    DoubleVector x0 = DoubleVector.fromArray(SPECIES, array, from);
-    DoubleVector x1 = DoubleVector.fromArray(SPECIES, array, from + lineStride);
-    DoubleVector x2 = DoubleVector.fromArray(SPECIES, array, from + 2 * lineStride);
-    DoubleVector x3 = DoubleVector.fromArray(SPECIES, array, from + 3 * lineStride);
-    DoubleVector x4 = DoubleVector.fromArray(SPECIES, array, from + 4 * lineStride);
-    DoubleVector x5 = DoubleVector.fromArray(SPECIES, array, from + 5 * lineStride);
-    DoubleVector x6 = DoubleVector.fromArray(SPECIES, array, from + 6 * lineStride);
-    DoubleVector x7 = DoubleVector.fromArray(SPECIES, array, from + 7 * lineStride);
-    DoubleVector x8 = DoubleVector.fromArray(SPECIES, array, from + 8 * lineStride);
-    DoubleVector x9 = DoubleVector.fromArray(SPECIES, array, from + 9 * lineStride);
-    DoubleVector x10 = DoubleVector.fromArray(SPECIES, array, from + 10 * lineStride);
-    DoubleVector x11 = DoubleVector.fromArray(SPECIES, array, from + 11 * lineStride);
-    DoubleVector s0 = LOW.selectFrom(x0, x8);
-    DoubleVector s1 = HIGH.selectFrom(x0, x8);
-    DoubleVector s2 = LOW.selectFrom(x1, x9);
-    DoubleVector s3 = HIGH.selectFrom(x1, x9);
-    DoubleVector s4 = LOW.selectFrom(x2, x10);
-    DoubleVector s5 = HIGH.selectFrom(x2, x10);
-    DoubleVector s6 = LOW.selectFrom(x3, x11);
-    DoubleVector s7 = HIGH.selectFrom(x3, x11);
-    DoubleVector s8 = LOW.selectFrom(x4, zero);
-    DoubleVector s9 = HIGH.selectFrom(x4, zero);
-    DoubleVector s10 = LOW.selectFrom(x5, zero);
-    DoubleVector s11 = HIGH.selectFrom(x5, zero);
-    DoubleVector s12 = LOW.selectFrom(x6, zero);
-    DoubleVector s13 = HIGH.selectFrom(x6, zero);
-    DoubleVector s14 = LOW.selectFrom(x7, zero);
-    DoubleVector s15 = HIGH.selectFrom(x7, zero);
-    DoubleVector t0 = LOW.selectFrom(s0, s8);
-    DoubleVector t1 = HIGH.selectFrom(s0, s8);
-    DoubleVector t2 = LOW.selectFrom(s1, s9);
-    DoubleVector t3 = HIGH.selectFrom(s1, s9);
-    DoubleVector t4 = LOW.selectFrom(s2, s10);
-    DoubleVector t5 = HIGH.selectFrom(s2, s10);
-    DoubleVector t6 = LOW.selectFrom(s3, s11);
-    DoubleVector t7 = HIGH.selectFrom(s3, s11);
-    DoubleVector t8 = LOW.selectFrom(s4, s12);
-    DoubleVector t9 = HIGH.selectFrom(s4, s12);
-    DoubleVector t10 = LOW.selectFrom(s5, s13);
-    DoubleVector t11 = HIGH.selectFrom(s5, s13);
-    DoubleVector t12 = LOW.selectFrom(s6, s14);
-    DoubleVector t13 = HIGH.selectFrom(s6, s14);
-    DoubleVector t14 = LOW.selectFrom(s7, s15);
-    DoubleVector t15 = HIGH.selectFrom(s7, s15);
-    DoubleVector u0 = LOW.selectFrom(t0, t8);
-    DoubleVector u1 = HIGH.selectFrom(t0, t8);
-    DoubleVector u2 = LOW.selectFrom(t1, t9);
-    DoubleVector u3 = HIGH.selectFrom(t1, t9);
-    DoubleVector u4 = LOW.selectFrom(t2, t10);
-    DoubleVector u5 = HIGH.selectFrom(t2, t10);
-    DoubleVector u6 = LOW.selectFrom(t3, t11);
-    DoubleVector u7 = HIGH.selectFrom(t3, t11);
-    DoubleVector u8 = LOW.selectFrom(t4, t12);
-    DoubleVector u9 = HIGH.selectFrom(t4, t12);
-    DoubleVector u10 = LOW.selectFrom(t5, t13);
-    DoubleVector u11 = HIGH.selectFrom(t5, t13);
-    DoubleVector u12 = LOW.selectFrom(t6, t14);
-    DoubleVector u13 = HIGH.selectFrom(t6, t14);
-    DoubleVector u14 = LOW.selectFrom(t7, t15);
-    DoubleVector u15 = HIGH.selectFrom(t7, t15);
-    DoubleVector v0 = LOW.selectFrom(u0, u8);
-    DoubleVector v1 = HIGH.selectFrom(u0, u8);
-    DoubleVector v2 = LOW.selectFrom(u1, u9);
-    DoubleVector v3 = HIGH.selectFrom(u1, u9);
-    DoubleVector v4 = LOW.selectFrom(u2, u10);
-    DoubleVector v5 = HIGH.selectFrom(u2, u10);
-    DoubleVector v6 = LOW.selectFrom(u3, u11);
-    DoubleVector v7 = HIGH.selectFrom(u3, u11);
-    DoubleVector v8 = LOW.selectFrom(u4, u12);
-    DoubleVector v9 = HIGH.selectFrom(u4, u12);
-    DoubleVector v10 = LOW.selectFrom(u5, u13);
-    DoubleVector v11 = HIGH.selectFrom(u5, u13);
-    DoubleVector v12 = LOW.selectFrom(u6, u14);
-    DoubleVector v13 = HIGH.selectFrom(u6, u14);
-    DoubleVector v14 = LOW.selectFrom(u7, u15);
-    DoubleVector v15 = HIGH.selectFrom(u7, u15);
-    v0.intoArray(dst, to + 0 * ROWS);
-    v1.intoArray(dst, to + 1 * ROWS);
-    v2.intoArray(dst, to + 2 * ROWS);
-    v3.intoArray(dst, to + 3 * ROWS);
-    v4.intoArray(dst, to + 4 * ROWS);
-    v5.intoArray(dst, to + 5 * ROWS);
-    v6.intoArray(dst, to + 6 * ROWS);
-    v7.intoArray(dst, to + 7 * ROWS);
-    v8.intoArray(dst, to + 8 * ROWS);
-    v9.intoArray(dst, to + 9 * ROWS);
-    v10.intoArray(dst, to + 10 * ROWS);
-    v11.intoArray(dst, to + 11 * ROWS);
-    v12.intoArray(dst, to + 12 * ROWS);
-    v13.intoArray(dst, to + 13 * ROWS);
-    v14.intoArray(dst, to + 14 * ROWS);
-    v15.intoArray(dst, to + 15 * ROWS, FIRST_ROWS);
   }
 
   private static int gcd(int x, int y) {

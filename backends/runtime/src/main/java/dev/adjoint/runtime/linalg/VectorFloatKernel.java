@@ -1,7 +1,6 @@
 package dev.adjoint.runtime.linalg;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,15 +14,8 @@ final class VectorFloatKernel implements FloatMicroKernel {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
   private static final int ROWS = SPECIES.vectorBitSize() >= 512 ? 12 : 6;
-  /** Whether a 12-row panel can be packed by transposing 16×16 blocks in registers. */
-  private static final boolean TRANSPOSE_PANELS = LANES == 16 && ROWS == 12;
-  /**
-   * Lane indices, into the concatenation of two vectors x and y, of the perfect shuffle of x's
-   * first halves with y's (LOW) and of their second halves (HIGH).
-   */
-  private static final FloatVector LOW = shuffleIndexes(0);
-  private static final FloatVector HIGH = shuffleIndexes(LANES / 2);
-  private static final VectorMask<Float> FIRST_ROWS = VectorMask.fromLong(SPECIES, (1L << ROWS) - 1);
+  /** Whether a 12-row panel of A can be packed by transposing 16×16 blocks in registers. */
+  private static final boolean TRANSPOSE_PANELS = FloatTransposes.SUITS && ROWS == 12;
 
   @Override
   public int rows() {
@@ -90,9 +82,11 @@ final class VectorFloatKernel implements FloatMicroKernel {
               .intoArray(dst, at + d * width + LANES);
         }
       } else if (TRANSPOSE_PANELS && width == ROWS) {
+        float[] scratch = FloatTransposes.scratch();
         int d = 0;
         for (; d + LANES <= depth; d += LANES) {
-          transposeBlock(array, base + d, lineStride, dst, at + d * width);
+          FloatTransposes.transpose16(
+              array, base + d, lineStride, ROWS, dst, at + d * width, ROWS, scratch);
         }
         FloatMicroKernel.super.packStrided(
             array, base + d, lineStride, depthStride, width, depth - d, width, dst, at + d * width);
@@ -111,119 +105,6 @@ final class VectorFloatKernel implements FloatMicroKernel {
       }
       at += width * depth;
     }
-  }
-
-  private static FloatVector shuffleIndexes(int first) {
-    float[] indexes = new float[LANES];
-    for (int t = 0; t < LANES / 2; t++) {
-      indexes[2 * t] = first + t;
-      indexes[2 * t + 1] = LANES + first + t;
-    }
-    return FloatVector.fromArray(SPECIES, indexes, 0);
-  }
-
-  /**
-   * Packs 16 depths of a 12-row panel, read from rows {@code from + r·lineStride}, into {@code
-   * dst[to + d·12 + r]}: 12 row loads, a 16×16 transpose (rows 12 to 15 zero) in four rounds of
-   * perfect shuffles, 16 stores. Two-vector lane selects cost a third of the gathers they replace
-   * (measured: 8 µs instead of 14 µs for a 256×256 A). Each store writes four lanes past its
-   * depth, which the next one overwrites; the last writes only its 12.
-   */
-  private static void transposeBlock(
-      float[] array, int from, int lineStride, float[] dst, int to) {
-    FloatVector zero = FloatVector.zero(SPECIES);
-    FloatVector x0 = FloatVector.fromArray(SPECIES, array, from);
-    FloatVector x1 = FloatVector.fromArray(SPECIES, array, from + lineStride);
-    FloatVector x2 = FloatVector.fromArray(SPECIES, array, from + 2 * lineStride);
-    FloatVector x3 = FloatVector.fromArray(SPECIES, array, from + 3 * lineStride);
-    FloatVector x4 = FloatVector.fromArray(SPECIES, array, from + 4 * lineStride);
-    FloatVector x5 = FloatVector.fromArray(SPECIES, array, from + 5 * lineStride);
-    FloatVector x6 = FloatVector.fromArray(SPECIES, array, from + 6 * lineStride);
-    FloatVector x7 = FloatVector.fromArray(SPECIES, array, from + 7 * lineStride);
-    FloatVector x8 = FloatVector.fromArray(SPECIES, array, from + 8 * lineStride);
-    FloatVector x9 = FloatVector.fromArray(SPECIES, array, from + 9 * lineStride);
-    FloatVector x10 = FloatVector.fromArray(SPECIES, array, from + 10 * lineStride);
-    FloatVector x11 = FloatVector.fromArray(SPECIES, array, from + 11 * lineStride);
-    FloatVector s0 = LOW.selectFrom(x0, x8);
-    FloatVector s1 = HIGH.selectFrom(x0, x8);
-    FloatVector s2 = LOW.selectFrom(x1, x9);
-    FloatVector s3 = HIGH.selectFrom(x1, x9);
-    FloatVector s4 = LOW.selectFrom(x2, x10);
-    FloatVector s5 = HIGH.selectFrom(x2, x10);
-    FloatVector s6 = LOW.selectFrom(x3, x11);
-    FloatVector s7 = HIGH.selectFrom(x3, x11);
-    FloatVector s8 = LOW.selectFrom(x4, zero);
-    FloatVector s9 = HIGH.selectFrom(x4, zero);
-    FloatVector s10 = LOW.selectFrom(x5, zero);
-    FloatVector s11 = HIGH.selectFrom(x5, zero);
-    FloatVector s12 = LOW.selectFrom(x6, zero);
-    FloatVector s13 = HIGH.selectFrom(x6, zero);
-    FloatVector s14 = LOW.selectFrom(x7, zero);
-    FloatVector s15 = HIGH.selectFrom(x7, zero);
-    FloatVector t0 = LOW.selectFrom(s0, s8);
-    FloatVector t1 = HIGH.selectFrom(s0, s8);
-    FloatVector t2 = LOW.selectFrom(s1, s9);
-    FloatVector t3 = HIGH.selectFrom(s1, s9);
-    FloatVector t4 = LOW.selectFrom(s2, s10);
-    FloatVector t5 = HIGH.selectFrom(s2, s10);
-    FloatVector t6 = LOW.selectFrom(s3, s11);
-    FloatVector t7 = HIGH.selectFrom(s3, s11);
-    FloatVector t8 = LOW.selectFrom(s4, s12);
-    FloatVector t9 = HIGH.selectFrom(s4, s12);
-    FloatVector t10 = LOW.selectFrom(s5, s13);
-    FloatVector t11 = HIGH.selectFrom(s5, s13);
-    FloatVector t12 = LOW.selectFrom(s6, s14);
-    FloatVector t13 = HIGH.selectFrom(s6, s14);
-    FloatVector t14 = LOW.selectFrom(s7, s15);
-    FloatVector t15 = HIGH.selectFrom(s7, s15);
-    FloatVector u0 = LOW.selectFrom(t0, t8);
-    FloatVector u1 = HIGH.selectFrom(t0, t8);
-    FloatVector u2 = LOW.selectFrom(t1, t9);
-    FloatVector u3 = HIGH.selectFrom(t1, t9);
-    FloatVector u4 = LOW.selectFrom(t2, t10);
-    FloatVector u5 = HIGH.selectFrom(t2, t10);
-    FloatVector u6 = LOW.selectFrom(t3, t11);
-    FloatVector u7 = HIGH.selectFrom(t3, t11);
-    FloatVector u8 = LOW.selectFrom(t4, t12);
-    FloatVector u9 = HIGH.selectFrom(t4, t12);
-    FloatVector u10 = LOW.selectFrom(t5, t13);
-    FloatVector u11 = HIGH.selectFrom(t5, t13);
-    FloatVector u12 = LOW.selectFrom(t6, t14);
-    FloatVector u13 = HIGH.selectFrom(t6, t14);
-    FloatVector u14 = LOW.selectFrom(t7, t15);
-    FloatVector u15 = HIGH.selectFrom(t7, t15);
-    FloatVector v0 = LOW.selectFrom(u0, u8);
-    FloatVector v1 = HIGH.selectFrom(u0, u8);
-    FloatVector v2 = LOW.selectFrom(u1, u9);
-    FloatVector v3 = HIGH.selectFrom(u1, u9);
-    FloatVector v4 = LOW.selectFrom(u2, u10);
-    FloatVector v5 = HIGH.selectFrom(u2, u10);
-    FloatVector v6 = LOW.selectFrom(u3, u11);
-    FloatVector v7 = HIGH.selectFrom(u3, u11);
-    FloatVector v8 = LOW.selectFrom(u4, u12);
-    FloatVector v9 = HIGH.selectFrom(u4, u12);
-    FloatVector v10 = LOW.selectFrom(u5, u13);
-    FloatVector v11 = HIGH.selectFrom(u5, u13);
-    FloatVector v12 = LOW.selectFrom(u6, u14);
-    FloatVector v13 = HIGH.selectFrom(u6, u14);
-    FloatVector v14 = LOW.selectFrom(u7, u15);
-    FloatVector v15 = HIGH.selectFrom(u7, u15);
-    v0.intoArray(dst, to + 0 * ROWS);
-    v1.intoArray(dst, to + 1 * ROWS);
-    v2.intoArray(dst, to + 2 * ROWS);
-    v3.intoArray(dst, to + 3 * ROWS);
-    v4.intoArray(dst, to + 4 * ROWS);
-    v5.intoArray(dst, to + 5 * ROWS);
-    v6.intoArray(dst, to + 6 * ROWS);
-    v7.intoArray(dst, to + 7 * ROWS);
-    v8.intoArray(dst, to + 8 * ROWS);
-    v9.intoArray(dst, to + 9 * ROWS);
-    v10.intoArray(dst, to + 10 * ROWS);
-    v11.intoArray(dst, to + 11 * ROWS);
-    v12.intoArray(dst, to + 12 * ROWS);
-    v13.intoArray(dst, to + 13 * ROWS);
-    v14.intoArray(dst, to + 14 * ROWS);
-    v15.intoArray(dst, to + 15 * ROWS, FIRST_ROWS);
   }
 
   private static int gcd(int x, int y) {
