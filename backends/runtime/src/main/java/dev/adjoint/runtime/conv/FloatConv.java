@@ -443,25 +443,24 @@ final class FloatConv {
       this.groupBase = gOff + group * s.og() * s.outputPlane();
     }
 
+    /**
+     * Within one image a panel is a plain matrix (lines {@code p} apart, pixels contiguous), so
+     * each image's run of pixels is packed as a strided array, by the kernel's vector packing.
+     */
     @Override
     public void pack(int line0, int lines, int depth0, int depth, int width, float[] dst, int at) {
       int p = s.outputPlane();
       int imageStride = s.o() * p;
-      for (int panel = 0; panel < lines; panel += width) {
-        int full = Math.min(width, lines - panel);
+      for (int panel = 0; panel < lines; panel += width, at += width * depth) {
+        int panelLines = Math.min(width, lines - panel);
         int lineBase = groupBase + (line0 + panel) * p;
-        int b = depth0 / p;
-        int pixel = depth0 % p;
-        for (int d = 0; d < depth; d++, at += width) {
-          int from = lineBase + b * imageStride + pixel;
-          for (int r = 0; r < full; r++) {
-            dst[at + r] = gy[from + r * p];
-          }
-          Arrays.fill(dst, at + full, at + width, 0f);
-          if (++pixel == p) {
-            pixel = 0;
-            b++;
-          }
+        for (int d = 0; d < depth; ) {
+          int b = (depth0 + d) / p;
+          int pixel = (depth0 + d) % p;
+          int run = Math.min(depth - d, p - pixel);
+          FloatPanelSource.strided(gy, lineBase + b * imageStride + pixel, p, 1)
+              .pack(0, panelLines, 0, run, width, dst, at + d * width);
+          d += run;
         }
       }
     }

@@ -31,4 +31,26 @@ class StridedCopyTest {
       }
     }
   }
+
+  @Test
+  void copyMatchesThePlainLoopUpToTheEndOfTheSource() {
+    SplittableRandom random = new SplittableRandom(11);
+    for (int step = 2; step <= 4; step++) {
+      for (int count = 1; count <= 70; count++) {
+        // The copy's last value is the source's last one, or a few before it.
+        for (int slack = 0; slack <= 2; slack++) {
+          int from = random.nextInt(3);
+          float[] src = new float[from + (count - 1) * step + 1 + slack];
+          for (int i = 0; i < src.length; i++) {
+            src[i] = (float) random.nextDouble(-1, 1);
+          }
+          float[] expected = new float[count + 4];
+          float[] actual = new float[count + 4];
+          SCALAR.copy(src, from, step, count, expected, 2);
+          StridedCopy.INSTANCE.copy(src, from, step, count, actual, 2);
+          assertArrayEquals(expected, actual, "step " + step + ", count " + count);
+        }
+      }
+    }
+  }
 }
