@@ -46,6 +46,11 @@ final class DoubleConv {
   private static final int SUM_CHUNK = 1 << 12;
 
   private static final ThreadLocal<double[]> COLUMNS = ThreadLocal.withInitial(() -> new double[0]);
+  /** Pixels per block of {@link Im2colTransposed}: a multiple of 16, the transposes' width. */
+  private static final int PIXELS_PER_CHUNK = 64;
+  /** The lines of one chunk of {@link Im2colTransposed} as rows, before they are transposed. */
+  private static final ThreadLocal<double[]> BLOCK_ROWS =
+      ThreadLocal.withInitial(() -> new double[0]);
 
   private DoubleConv() {}
 
@@ -176,13 +181,22 @@ final class DoubleConv {
   }
 
   private static double[] columns(int size) {
-    double[] buffer = COLUMNS.get();
+    return buffer(COLUMNS, size);
+  }
+
+  private static double[] blockRows(int size) {
+    return buffer(BLOCK_ROWS, size);
+  }
+
+  private static double[] buffer(ThreadLocal<double[]> buffers, int size) {
+    double[] buffer = buffers.get();
     if (buffer.length < size) {
       buffer = new double[size];
-      COLUMNS.set(buffer);
+      buffers.set(buffer);
     }
     return buffer;
   }
+
 
   /** dx[channel, iy, ix] += dcol[(channel, u, v), (oy, ox)] over every tap that reads the input. */
   private static void col2im(ConvGeometry s, double[] columns, double[] dx, int dxBase) {
@@ -344,6 +358,12 @@ final class DoubleConv {
       this.groupBase = xOff + group * s.cg() * s.inputPlane();
     }
 
+    /**
+     * Walks the depth in chunks of up to {@link #PIXELS_PER_CHUNK} pixels. A chunk's lines are
+     * first copied as rows into a small block, one contiguous copy per line and output row the
+     * chunk touches (bounds worked out once per copy), and the block is then transposed into the
+     * panel: the F32 code's structure, whose transposes run in vector registers.
+     */
     @Override
     public void pack(int line0, int lines, int depth0, int depth, int width, double[] dst, int at) {
       int taps = s.kh() * s.kw();
@@ -352,7 +372,8 @@ final class DoubleConv {
       int[] channel = new int[width];
       int[] rowShift = new int[width];
       int[] colShift = new int[width];
-      for (int panel = 0; panel < lines; panel += width) {
+      double[] block = blockRows(width * PIXELS_PER_CHUNK);
+      for (int panel = 0; panel < lines; panel += width, at += width * depth) {
         int full = Math.min(width, lines - panel);
         for (int r = 0; r < full; r++) {
           int k = line0 + panel + r;
@@ -360,30 +381,34 @@ final class DoubleConv {
           rowShift[r] = ((k % taps) / s.kw()) * s.dh() - s.padTop();
           colShift[r] = (k % s.kw()) * s.dw() - s.padLeft();
         }
-        int q = depth0;
-        int b = q / p;
-        int oy = (q % p) / s.ow();
-        int ox = q % s.ow();
-        for (int d = 0; d < depth; d++, at += width) {
-          int image = groupBase + b * imageStride;
-          int iyBase = oy * s.sh();
-          int ixBase = ox * s.sw();
-          for (int r = 0; r < full; r++) {
-            int iy = iyBase + rowShift[r];
-            int ix = ixBase + colShift[r];
-            dst[at + r] =
-                iy >= 0 && iy < s.h() && ix >= 0 && ix < s.w()
-                    ? x[image + channel[r] + iy * s.w() + ix]
-                    : 0.0;
-          }
-          Arrays.fill(dst, at + full, at + width, 0.0);
-          if (++ox == s.ow()) {
+        for (int d = 0; d < depth; d += PIXELS_PER_CHUNK) {
+          int count = Math.min(PIXELS_PER_CHUNK, depth - d);
+          int q = depth0 + d;
+          int b = q / p;
+          int oy = (q % p) / s.ow();
+          int ox = q % s.ow();
+          for (int t = 0; t < count; ) {
+            int run = Math.min(count - t, s.ow() - ox);
+            int image = groupBase + b * imageStride;
+            for (int r = 0; r < full; r++) {
+              int iy = oy * s.sh() + rowShift[r];
+              int to = r * count + t;
+              if (iy < 0 || iy >= s.h()) {
+                Arrays.fill(block, to, to + run, 0.0);
+              } else {
+                copyRow(x, image + channel[r] + iy * s.w(), ox * s.sw() + colShift[r], s.sw(),
+                    run, s.w(), block, to);
+              }
+            }
+            t += run;
             ox = 0;
             if (++oy == s.oh()) {
               oy = 0;
               b++;
             }
           }
+          Arrays.fill(block, full * count, width * count, 0.0);
+          StridedCopy.INSTANCE.transpose(block, 0, count, width, count, dst, at + d * width, width);
         }
       }
     }
@@ -404,25 +429,24 @@ final class DoubleConv {
       this.groupBase = gOff + group * s.og() * s.outputPlane();
     }
 
+    /**
+     * Within one image a panel is a plain matrix (lines {@code p} apart, pixels contiguous), so
+     * each image's run of pixels is packed as a strided array, by the kernel's vector packing.
+     */
     @Override
     public void pack(int line0, int lines, int depth0, int depth, int width, double[] dst, int at) {
       int p = s.outputPlane();
       int imageStride = s.o() * p;
-      for (int panel = 0; panel < lines; panel += width) {
-        int full = Math.min(width, lines - panel);
+      for (int panel = 0; panel < lines; panel += width, at += width * depth) {
+        int panelLines = Math.min(width, lines - panel);
         int lineBase = groupBase + (line0 + panel) * p;
-        int b = depth0 / p;
-        int pixel = depth0 % p;
-        for (int d = 0; d < depth; d++, at += width) {
-          int from = lineBase + b * imageStride + pixel;
-          for (int r = 0; r < full; r++) {
-            dst[at + r] = gy[from + r * p];
-          }
-          Arrays.fill(dst, at + full, at + width, 0.0);
-          if (++pixel == p) {
-            pixel = 0;
-            b++;
-          }
+        for (int d = 0; d < depth; ) {
+          int b = (depth0 + d) / p;
+          int pixel = (depth0 + d) % p;
+          int run = Math.min(depth - d, p - pixel);
+          DoublePanelSource.strided(gy, lineBase + b * imageStride + pixel, p, 1)
+              .pack(0, panelLines, 0, run, width, dst, at + d * width);
+          d += run;
         }
       }
     }

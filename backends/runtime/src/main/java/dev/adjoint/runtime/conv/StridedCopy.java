@@ -39,6 +39,17 @@ interface StridedCopy {
     }
   }
 
+  /** The F64 version of {@link #transpose(float[], int, int, int, int, float[], int, int)}. */
+  default void transpose(
+      double[] src, int from, int srcStride, int rows, int cols, double[] dst, int at,
+      int dstStride) {
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        dst[at + j * dstStride + i] = src[from + i * srcStride + j];
+      }
+    }
+  }
+
   /** dst[at + t] += src[from + t] for t in [0, count). */
   default void add(float[] src, int from, int count, float[] dst, int at) {
     for (int t = 0; t < count; t++) {
