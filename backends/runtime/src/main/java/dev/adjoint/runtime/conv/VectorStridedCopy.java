@@ -51,17 +51,20 @@ final class VectorStridedCopy implements StridedCopy {
       return;
     }
     float[] scratch = FloatTransposes.scratch();
+    int blockRows = rows / 16 * 16;
     int blockCols = cols / 16 * 16;
-    for (int i = 0; i < rows; i += 16) {
-      int blockRows = Math.min(16, rows - i);
+    for (int i = 0; i < blockRows; i += 16) {
       for (int j = 0; j < blockCols; j += 16) {
         FloatTransposes.transpose16(
-            src, from + i * srcStride + j, srcStride, blockRows, dst, at + j * dstStride + i,
-            dstStride, scratch);
+            src, from + i * srcStride + j, srcStride, 16, dst, at + j * dstStride + i, dstStride,
+            scratch);
       }
-      StridedCopy.super.transpose(src, from + i * srcStride + blockCols, srcStride, blockRows,
-          cols - blockCols, dst, at + blockCols * dstStride + i, dstStride);
     }
+    // The edges: columns past the last whole block, then rows past it.
+    StridedCopy.super.transpose(src, from + blockCols, srcStride, blockRows, cols - blockCols,
+        dst, at + blockCols * dstStride, dstStride);
+    StridedCopy.super.transpose(src, from + blockRows * srcStride, srcStride, rows - blockRows,
+        cols, dst, at + blockRows, dstStride);
   }
 
   @Override

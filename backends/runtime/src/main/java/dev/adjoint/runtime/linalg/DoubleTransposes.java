@@ -1,7 +1,6 @@
 package dev.adjoint.runtime.linalg;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,16 +41,21 @@ public final class DoubleTransposes {
   }
 
   /**
-   * dst[to + j·dstStride + i] = src[from + i·srcStride + j] for i &lt; rows (1 to 16) and j &lt; 16:
-   * rows past {@code rows} count as zeros and are not stored, so outputs may lie closer than 16
-   * apart ({@code dstStride} ≥ rows), each store then writing only its rows. {@code scratch} is
+   * dst[to + j·dstStride + i] = src[from + i·srcStride + j] for i &lt; rows (1 to 16) and j &lt; 16,
+   * rows past {@code rows} counting as zeros. Either all 16 rows are given, or the outputs lie
+   * closer than 16 apart (rows ≤ dstStride &lt; 16), each then written whole before the next; the
+   * values past the last output's rows are left as they are. {@code scratch} is
    * this thread's {@link #scratch()}. The rounds are split in two methods, with the vectors
-   * passed through scratch in between: all four in one method were too many for C1's register
-   * allocator, and the method then ran with boxed vectors until C2 happened to compile it.
+   * passed through scratch in between: one method was too big for C1's register allocator
+   * (compile skipped), and ran with boxed vectors, allocating, until C2 happened to compile it.
    */
   public static void transpose16(
       double[] src, int from, int srcStride, int rows, double[] dst, int to, int dstStride,
       double[] scratch) {
+    if (rows < LANES && dstStride >= LANES) {
+      throw new IllegalArgumentException(
+          "transpose16: " + rows + " rows need outputs closer than 16 apart, not " + dstStride);
+    }
     firstRounds(src, from, srcStride, rows, scratch);
     lastRounds(scratch, rows, dst, to, dstStride);
   }
@@ -126,7 +130,13 @@ public final class DoubleTransposes {
     t15.intoArray(scratch, 15 * LANES);
   }
 
-  /** Reads scratch and stores it after the last two rounds, the first {@code rows} lanes each. */
+  /**
+   * The last two rounds, from scratch to dst: whole-vector stores, in order, so where the outputs
+   * overlap ({@code dstStride} < 16) each store's extra lanes are overwritten by the next one; the
+   * last output goes through scratch unless all its lanes are rows. No masked stores: they made
+   * the method too big for C1 and did not compile to vector code in C2 either (measured: 228 KB
+   * of boxed vectors per call).
+   */
   private static void lastRounds(double[] scratch, int rows, double[] dst, int to, int dstStride) {
     DoubleVector x0 = DoubleVector.fromArray(SPECIES, scratch, 0 * LANES);
     DoubleVector x1 = DoubleVector.fromArray(SPECIES, scratch, 1 * LANES);
@@ -176,22 +186,26 @@ public final class DoubleTransposes {
     DoubleVector v13 = HIGH.selectFrom(u6, u14);
     DoubleVector v14 = LOW.selectFrom(u7, u15);
     DoubleVector v15 = HIGH.selectFrom(u7, u15);
-    VectorMask<Double> lanes = SPECIES.indexInRange(0, rows);
-    v0.intoArray(dst, to + 0 * dstStride, lanes);
-    v1.intoArray(dst, to + 1 * dstStride, lanes);
-    v2.intoArray(dst, to + 2 * dstStride, lanes);
-    v3.intoArray(dst, to + 3 * dstStride, lanes);
-    v4.intoArray(dst, to + 4 * dstStride, lanes);
-    v5.intoArray(dst, to + 5 * dstStride, lanes);
-    v6.intoArray(dst, to + 6 * dstStride, lanes);
-    v7.intoArray(dst, to + 7 * dstStride, lanes);
-    v8.intoArray(dst, to + 8 * dstStride, lanes);
-    v9.intoArray(dst, to + 9 * dstStride, lanes);
-    v10.intoArray(dst, to + 10 * dstStride, lanes);
-    v11.intoArray(dst, to + 11 * dstStride, lanes);
-    v12.intoArray(dst, to + 12 * dstStride, lanes);
-    v13.intoArray(dst, to + 13 * dstStride, lanes);
-    v14.intoArray(dst, to + 14 * dstStride, lanes);
-    v15.intoArray(dst, to + 15 * dstStride, lanes);
+    v0.intoArray(dst, to + 0 * dstStride);
+    v1.intoArray(dst, to + 1 * dstStride);
+    v2.intoArray(dst, to + 2 * dstStride);
+    v3.intoArray(dst, to + 3 * dstStride);
+    v4.intoArray(dst, to + 4 * dstStride);
+    v5.intoArray(dst, to + 5 * dstStride);
+    v6.intoArray(dst, to + 6 * dstStride);
+    v7.intoArray(dst, to + 7 * dstStride);
+    v8.intoArray(dst, to + 8 * dstStride);
+    v9.intoArray(dst, to + 9 * dstStride);
+    v10.intoArray(dst, to + 10 * dstStride);
+    v11.intoArray(dst, to + 11 * dstStride);
+    v12.intoArray(dst, to + 12 * dstStride);
+    v13.intoArray(dst, to + 13 * dstStride);
+    v14.intoArray(dst, to + 14 * dstStride);
+    if (rows == LANES) {
+      v15.intoArray(dst, to + 15 * dstStride);
+    } else {
+      v15.intoArray(scratch, 0);
+      System.arraycopy(scratch, 0, dst, to + 15 * dstStride, rows);
+    }
   }
 }
