@@ -16,6 +16,9 @@ final class VectorFloatKernel implements FloatMicroKernel {
   private static final int ROWS = SPECIES.vectorBitSize() >= 512 ? 12 : 6;
   /** Whether a 12-row panel of A can be packed by transposing 16×16 blocks in registers. */
   private static final boolean TRANSPOSE_PANELS = FloatTransposes.SUITS && ROWS == 12;
+  /** Stand-ins for the setup a packing path does not use. */
+  private static final int[] NO_INDEXES = new int[0];
+  private static final float[] NO_VALUES = new float[0];
 
   @Override
   public int rows() {
@@ -63,11 +66,11 @@ final class VectorFloatKernel implements FloatMicroKernel {
           array, offset, lineStride, depthStride, lines, depth, width, dst, dstOffset);
       return;
     }
+    // Each path's setup once per call, not per panel: the gathers' index map, the scratch.
+    boolean transpose = gather && TRANSPOSE_PANELS && width == ROWS;
     int period = width / gcd(width, LANES) * LANES;
-    int[] indexMap = new int[period];
-    for (int q = 0; q < period; q++) {
-      indexMap[q] = (q % width) * lineStride + q / width;
-    }
+    int[] indexMap = copyRows || transpose ? NO_INDEXES : gatherIndexes(period, width, lineStride);
+    float[] scratch = transpose ? FloatTransposes.scratch() : NO_VALUES;
     int at = dstOffset;
     for (int panel = 0; panel < lines; panel += width) {
       int base = offset + panel * lineStride;
@@ -81,8 +84,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
           FloatVector.fromArray(SPECIES, array, from + LANES)
               .intoArray(dst, at + d * width + LANES);
         }
-      } else if (TRANSPOSE_PANELS && width == ROWS) {
-        float[] scratch = FloatTransposes.scratch();
+      } else if (transpose) {
         int d = 0;
         for (; d + LANES <= depth; d += LANES) {
           FloatTransposes.transpose16(
@@ -105,6 +107,15 @@ final class VectorFloatKernel implements FloatMicroKernel {
       }
       at += width * depth;
     }
+  }
+
+  /** The gathers' offsets over one period: value q of a panel is line q % width, depth q / width. */
+  private static int[] gatherIndexes(int period, int width, int lineStride) {
+    int[] indexMap = new int[period];
+    for (int q = 0; q < period; q++) {
+      indexMap[q] = (q % width) * lineStride + q / width;
+    }
+    return indexMap;
   }
 
   private static int gcd(int x, int y) {
