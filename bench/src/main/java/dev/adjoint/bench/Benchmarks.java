@@ -21,8 +21,10 @@ import org.jspecify.annotations.Nullable;
  * <ol>
  *   <li>the denominators: the Vector API FMA peak on 1 and 2 threads, and streaming (STREAM
  *       triad) bandwidth over arrays much larger than the last-level cache;
- *   <li>SGEMM, n = 256, 512, 1024, as GFLOP/s and percent of the peak on as many threads;
- *   <li>streaming elementwise kernels, as GB/s and percent of the bandwidth;
+ *   <li>SGEMM, n = 256, 512, 1024, as GFLOP/s and percent of the peak on as many threads, timed
+ *       in alternation with the peak loop;
+ *   <li>streaming elementwise kernels, as GB/s and percent of the triad bandwidth, timed in
+ *       alternation with the triad;
  *   <li>convolution forward on ResNet-like layers, and the forward and both backward passes on
  *       the layers of a CIFAR ResNet-20, as GFLOP/s;
  *   <li>models: rows supplied by the caller of {@link #run(PrintStream, List)}.
@@ -35,11 +37,15 @@ public final class Benchmarks {
   private static final int[] THREAD_COUNTS = {1, 2};
   private static final int[] GEMM_SIZES = {256, 512, 1024};
 
+  /** Iterations of the FMA chains per run of the peak loop (about 35 ms on one core). */
+  private static final long PEAK_ITERATIONS = 20_000_000;
+
   private final PrintStream out;
-  /** FMA peak in GFLOP/s, by thread count. */
-  private final double[] peak = new double[THREAD_COUNTS.length];
-  /** Triad bandwidth in GB/s, by thread count. */
-  private final double[] bandwidth = new double[THREAD_COUNTS.length];
+  private final float[] peakSink = new float[THREAD_COUNTS.length];
+  private final int streamElements = streamElements();
+  private final float[] triadA = new float[streamElements];
+  private final float[] triadB = filled(streamElements, 1f);
+  private final float[] triadC = filled(streamElements, 2f);
 
   private Benchmarks(PrintStream out) {
     this.out = out;
@@ -113,34 +119,61 @@ public final class Benchmarks {
         cpuModel(), VectorLoops.SPECIES);
   }
 
+  /** The FMA peak loop on every thread of the pool. */
+  private Runnable peakLoop(int threads) {
+    return () -> Parallel.forEach(
+        threads, i -> peakSink[i % peakSink.length] += VectorLoops.fmaChains(PEAK_ITERATIONS));
+  }
+
+  private double peakFlops(int threads) {
+    return threads * VectorLoops.fmaFlops(PEAK_ITERATIONS);
+  }
+
+  /** The STREAM triad over three arrays much larger than the last-level cache. */
+  private Runnable triad() {
+    return () -> forChunks(
+        streamElements, (from, to) -> VectorLoops.triad(triadA, triadB, triadC, 3f, from, to));
+  }
+
+  private double triadBytes() {
+    return 3.0 * Float.BYTES * streamElements;
+  }
+
+  /**
+   * The denominators on their own, for reference: each row of the other tables is compared with
+   * the peak or the triad measured in alternation with it (see {@link Measurement}).
+   */
   private void denominators() {
     Table table =
         new Table("Machine: the denominators", "threads", "FMA peak GFLOP/s", "triad GB/s");
-    long iterations = 20_000_000;
-    int elements = streamElements();
-    float[] a = new float[elements];
-    float[] b = filled(elements, 1f);
-    float[] c = filled(elements, 2f);
-    for (int t = 0; t < THREAD_COUNTS.length; t++) {
-      int threads = THREAD_COUNTS[t];
+    for (int threads : THREAD_COUNTS) {
       Parallel.setThreads(threads);
-      float[] sink = new float[threads];
-      double seconds =
-          Measurement.medianSeconds(
-              () -> Parallel.forEach(threads, i -> sink[i] += VectorLoops.fmaChains(iterations)));
-      peak[t] = threads * VectorLoops.fmaFlops(iterations) / seconds / 1e9;
-      double triad =
-          Measurement.medianSeconds(
-              () -> forChunks(elements, (from, to) -> VectorLoops.triad(a, b, c, 3f, from, to)));
-      bandwidth[t] = 3.0 * Float.BYTES * elements / triad / 1e9;
-      table.row(threads, Table.format(peak[t], 1), Table.format(bandwidth[t], 1));
-      if (sink[0] == 42f) {
-        out.print("");
-      }
+      double peak = peakFlops(threads) / Measurement.medianSeconds(peakLoop(threads)) / 1e9;
+      double bandwidth = triadBytes() / Measurement.medianSeconds(triad()) / 1e9;
+      table.row(threads, Table.format(peak, 1), Table.format(bandwidth, 1));
     }
     table.print(out);
-    out.printf(Locale.ROOT, "(triad a = b + s·c over 3 arrays of %d MiB; 12 bytes per element)%n",
-        (long) elements * Float.BYTES >> 20);
+    out.printf(Locale.ROOT, "(triad a = b + s·c over 3 arrays of %d MiB; 12 bytes per element;"
+        + " the shares in the tables below are of the peak or triad timed in alternation with each"
+        + " row)%n", (long) streamElements * Float.BYTES >> 20);
+  }
+
+  /** A compute row: GFLOP/s and the share of the FMA peak timed alongside, on as many threads. */
+  private String[] computeRow(int threads, double flops, Runnable body) {
+    Measurement.Paired paired = Measurement.againstReference(body, peakLoop(threads));
+    double gflops = flops / paired.seconds() / 1e9;
+    double share = 100 * flops / peakFlops(threads) * paired.referenceRatio();
+    return new String[] {
+      Table.format(gflops, 1), Table.format(share, 1), Table.format(paired.seconds() * 1e3, 3)
+    };
+  }
+
+  /** A streaming row: GB/s and the share of the triad bandwidth timed alongside. */
+  private String[] streamingRow(double bytes, Runnable body) {
+    Measurement.Paired paired = Measurement.againstReference(body, triad());
+    double gbs = bytes / paired.seconds() / 1e9;
+    double share = 100 * bytes / triadBytes() * paired.referenceRatio();
+    return new String[] {Table.format(gbs, 1), Table.format(share, 1)};
   }
 
   private void gemm() {
@@ -151,14 +184,11 @@ public final class Benchmarks {
       float[] a = randomFloats(n * n, random);
       float[] b = randomFloats(n * n, random);
       float[] c = new float[n * n];
-      for (int t = 0; t < THREAD_COUNTS.length; t++) {
-        Parallel.setThreads(THREAD_COUNTS[t]);
-        double seconds =
-            Measurement.medianSeconds(
-                () -> Gemm.sgemm(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false));
-        double gflops = 2.0 * n * n * n / seconds / 1e9;
-        table.row(n, THREAD_COUNTS[t], Table.format(gflops, 1),
-            Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+      for (int threads : THREAD_COUNTS) {
+        Parallel.setThreads(threads);
+        String[] figures = computeRow(threads, 2.0 * n * n * n,
+            () -> Gemm.sgemm(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false));
+        table.row(n, threads, figures[0], figures[1], figures[2]);
       }
     }
     table.print(out);
@@ -167,7 +197,7 @@ public final class Benchmarks {
   private void streaming(List<StreamingRow> supplied) {
     Table table = new Table("Streaming elementwise kernels (F32)", "kernel", "code",
         "threads", "GB/s", "% of triad bandwidth");
-    int elements = streamElements();
+    int elements = streamElements;
     float[] x = filled(elements, 1.5f);
     float[] y = new float[elements];
     int channels = 64;
@@ -175,29 +205,23 @@ public final class Benchmarks {
     int planes = elements / plane;
     float[] scale = filled(channels, 0.5f);
     float[] shift = filled(channels, 0.25f);
-    for (int t = 0; t < THREAD_COUNTS.length; t++) {
-      Parallel.setThreads(THREAD_COUNTS[t]);
-      double affine =
-          Measurement.medianSeconds(
-              () -> forChunks(elements, (from, to) -> VectorLoops.affine(x, y, 2f, 1f, from, to)));
-      double gbs = 2.0 * Float.BYTES * elements / affine / 1e9;
-      table.row("y = a·x + b", HAND_WRITTEN, THREAD_COUNTS[t], Table.format(gbs, 1),
-          Table.format(100 * gbs / bandwidth[t], 1));
-      double norm =
-          Measurement.medianSeconds(
-              () -> Parallel.forEach(64, chunk -> VectorLoops.channelAffine(x, y, scale, shift,
-                  channels, plane, chunk * planes / 64, (chunk + 1) * planes / 64)));
-      gbs = 2.0 * Float.BYTES * planes * plane / norm / 1e9;
-      table.row("batch-norm affine y = x·scale[c] + shift[c]", HAND_WRITTEN, THREAD_COUNTS[t],
-          Table.format(gbs, 1), Table.format(100 * gbs / bandwidth[t], 1));
+    for (int threads : THREAD_COUNTS) {
+      Parallel.setThreads(threads);
+      String[] affine = streamingRow(2.0 * Float.BYTES * elements,
+          () -> forChunks(elements, (from, to) -> VectorLoops.affine(x, y, 2f, 1f, from, to)));
+      table.row("y = a·x + b", HAND_WRITTEN, threads, affine[0], affine[1]);
+      String[] norm = streamingRow(2.0 * Float.BYTES * planes * plane,
+          () -> Parallel.forEach(64, chunk -> VectorLoops.channelAffine(x, y, scale, shift,
+              channels, plane, chunk * planes / 64, (chunk + 1) * planes / 64)));
+      table.row("batch-norm affine y = x·scale[c] + shift[c]", HAND_WRITTEN, threads, norm[0],
+          norm[1]);
     }
     for (StreamingRow row : supplied) {
       StreamingRow.Run run = row.prepare().apply(elements);
-      for (int t = 0; t < THREAD_COUNTS.length; t++) {
-        Parallel.setThreads(THREAD_COUNTS[t]);
-        double gbs = run.bytes() / Measurement.medianSeconds(run.body()) / 1e9;
-        table.row(row.kernel(), row.code(), THREAD_COUNTS[t], Table.format(gbs, 1),
-            Table.format(100 * gbs / bandwidth[t], 1));
+      for (int threads : THREAD_COUNTS) {
+        Parallel.setThreads(threads);
+        String[] figures = streamingRow(run.bytes(), run.body());
+        table.row(row.kernel(), row.code(), threads, figures[0], figures[1]);
       }
     }
     table.print(out);
@@ -244,12 +268,10 @@ public final class Benchmarks {
       float[] x = randomFloats(layer.n() * layer.c() * layer.h() * layer.w(), random);
       float[] wt = randomFloats(layer.o() * layer.c() * layer.k() * layer.k(), random);
       float[] y = new float[layer.n() * layer.o() * layer.oh() * layer.ow()];
-      for (int t = 0; t < THREAD_COUNTS.length; t++) {
-        Parallel.setThreads(THREAD_COUNTS[t]);
-        double seconds = Measurement.medianSeconds(layer.forward(x, wt, y));
-        double gflops = layer.flops() / seconds / 1e9;
-        table.row(layer.name(), THREAD_COUNTS[t], Table.format(gflops, 1),
-            Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+      for (int threads : THREAD_COUNTS) {
+        Parallel.setThreads(threads);
+        String[] figures = computeRow(threads, layer.flops(), layer.forward(x, wt, y));
+        table.row(layer.name(), threads, figures[0], figures[1], figures[2]);
       }
     }
     table.print(out);
@@ -291,12 +313,10 @@ public final class Benchmarks {
                   layer.h(), layer.w(), g, 0, layer.o(), layer.oh(), layer.ow(), s, s, p, p, 1, 1,
                   1, dw, 0, k, k)));
       for (Map.Entry<String, Runnable> pass : passes) {
-        for (int t = 0; t < THREAD_COUNTS.length; t++) {
-          Parallel.setThreads(THREAD_COUNTS[t]);
-          double seconds = Measurement.medianSeconds(pass.getValue());
-          double gflops = layer.flops() / seconds / 1e9;
-          table.row(layer.name(), pass.getKey(), THREAD_COUNTS[t], Table.format(gflops, 1),
-              Table.format(100 * gflops / peak[t], 1), Table.format(seconds * 1e3, 3));
+        for (int threads : THREAD_COUNTS) {
+          Parallel.setThreads(threads);
+          String[] figures = computeRow(threads, layer.flops(), pass.getValue());
+          table.row(layer.name(), pass.getKey(), threads, figures[0], figures[1], figures[2]);
         }
       }
     }
@@ -323,11 +343,16 @@ public final class Benchmarks {
 
   private static final String HAND_WRITTEN = "hand-written Vector API loop";
 
-  /** Elements per streaming array: three arrays together four times the last-level cache. */
+  /**
+   * Elements per streaming array: three arrays together four times the last-level cache, and at
+   * most half the heap for the ten such arrays that can be alive at once (the triad's three, which
+   * are kept to time alongside the streaming rows, the hand-written loops' two, a compiled
+   * kernel's and the one before it waiting to be collected).
+   */
   private static int streamElements() {
     long cache = lastLevelCacheBytes();
     long wanted = Math.max(64L << 20, 4 * cache / 3) / Float.BYTES;
-    long affordable = Runtime.getRuntime().maxMemory() / 2 / 3 / Float.BYTES;
+    long affordable = Runtime.getRuntime().maxMemory() / 2 / 10 / Float.BYTES;
     return (int) Math.min(Math.min(wanted, affordable), Integer.MAX_VALUE - 64);
   }
 
