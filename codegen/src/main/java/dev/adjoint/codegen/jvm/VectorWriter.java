@@ -9,6 +9,7 @@ import dev.adjoint.kernel.Stmt;
 import dev.adjoint.kernel.Var;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntConsumer;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
@@ -32,6 +33,12 @@ final class VectorWriter {
   private static final String OPERATORS = PACKAGE + "VectorOperators";
   private static final String VECTOR_MATH = "dev/adjoint/runtime/ops/VectorMath";
   private static final String MATH = "java/lang/Math";
+  /**
+   * Vector accumulators of a max or min reduction, each taking every fourth vector: one step of
+   * Java's max takes about 13 cycles, so a single accumulator ran a row max at a quarter of the
+   * loads' speed. Max and min give the same bits in any order, a sum would not.
+   */
+  private static final int ORDER_FREE_ACCUMULATORS = 4;
 
   private final KernelWriter scalar;
   private final MethodVisitor mv;
@@ -49,7 +56,7 @@ final class VectorWriter {
     int varSlot = scalar.bindVar(var);
     mv.visitVarInsn(ILOAD, begin);
     mv.visitVarInsn(ISTORE, varSlot);
-    mainLoop(lane, varSlot, begin, end, () -> {
+    mainLoop(lane, varSlot, begin, end, 1, part -> {
       for (Stmt s : body) {
         Stmt.Store st = (Stmt.Store) s;
         value(st.value(), var, lane);
@@ -63,8 +70,9 @@ final class VectorWriter {
 
   /**
    * A reduction whose innermost loop runs on vectors: vector accumulators (two for an F32 sum,
-   * which accumulates in F64) take the vector iterations, the scalar accumulator the rest; after
-   * the loops the vector accumulators are folded lane by lane in a fixed order into the scalar one.
+   * which accumulates in F64; {@link #ORDER_FREE_ACCUMULATORS} for max and min) take the vector
+   * iterations, the scalar accumulator the rest; after the loops the vector accumulators are
+   * folded lane by lane in a fixed order into the scalar one.
    *
    * @param target the accumulator's slot, already holding the identity
    * @param fold folds the value at the current iteration into the scalar accumulator
@@ -74,7 +82,7 @@ final class VectorWriter {
     boolean sum = r.combine() == Stmt.Combine.SUM;
     boolean widened = sum && lane == DType.F32;
     DType vectorType = sum ? DType.F64 : lane;
-    int[] accumulators = new int[widened ? 2 : 1];
+    int[] accumulators = new int[widened ? 2 : sum ? 1 : ORDER_FREE_ACCUMULATORS];
     for (int i = 0; i < accumulators.length; i++) {
       accumulators[i] = scalar.newSlot();
       species(vectorType);
@@ -95,8 +103,8 @@ final class VectorWriter {
       int varSlot = scalar.bindVar(inner);
       mv.visitVarInsn(ILOAD, begin);
       mv.visitVarInsn(ISTORE, varSlot);
-      mainLoop(lane, varSlot, begin, end, () -> {
-        if (widened) {
+      if (widened) {
+        mainLoop(lane, varSlot, begin, end, 1, step -> {
           value(r.value(), inner, lane);
           mv.visitVarInsn(ASTORE, values);
           for (int part = 0; part < 2; part++) {
@@ -108,20 +116,25 @@ final class VectorWriter {
             combine(r.combine(), DType.F64);
             mv.visitVarInsn(ASTORE, accumulators[part]);
           }
-        } else {
-          mv.visitVarInsn(ALOAD, accumulators[0]);
-          value(r.value(), inner, lane);
-          combine(r.combine(), lane);
-          mv.visitVarInsn(ASTORE, accumulators[0]);
+        });
+      } else {
+        // Whole groups of vectors, one per accumulator, then the whole vectors left into the first.
+        mainLoop(lane, varSlot, begin, end, accumulators.length,
+            part -> accumulate(r, inner, lane, accumulators[part]));
+        if (accumulators.length > 1) {
+          int rest = scalar.newSlot();
+          mv.visitVarInsn(ILOAD, varSlot);
+          mv.visitVarInsn(ISTORE, rest);
+          mainLoop(lane, varSlot, rest, end, 1, part -> accumulate(r, inner, lane, accumulators[0]));
         }
-      });
+      }
       scalar.tail(varSlot, end, fold);
     });
     mv.visitVarInsn(KernelWriter.load(acc), target);
     mv.visitVarInsn(ALOAD, accumulators[0]);
-    if (widened) {
-      mv.visitVarInsn(ALOAD, accumulators[1]);
-      combine(Stmt.Combine.SUM, DType.F64);
+    for (int i = 1; i < accumulators.length; i++) {
+      mv.visitVarInsn(ALOAD, accumulators[i]);
+      combine(r.combine(), vectorType);
     }
     String name = switch (r.combine()) {
       case SUM -> "sum";
@@ -138,11 +151,20 @@ final class VectorWriter {
     mv.visitVarInsn(KernelWriter.store(acc), target);
   }
 
+  /** accumulator = combine(accumulator, the reduced value at lanes var, var + 1, …). */
+  private void accumulate(Stmt.Reduce r, Var var, DType lane, int accumulator) {
+    mv.visitVarInsn(ALOAD, accumulator);
+    value(r.value(), var, lane);
+    combine(r.combine(), lane);
+    mv.visitVarInsn(ASTORE, accumulator);
+  }
+
   /**
-   * {@code while (var < vectorEnd) { body; var += L }}, where {@code vectorEnd = end − (end −
-   * begin) mod L}: the iterations a whole vector covers.
+   * {@code while (var < vectorEnd) { for (part < vectors) { body(part); var += L } }}, where
+   * {@code vectorEnd = end − (end − begin) mod (vectors·L)}: the iterations that whole groups of
+   * {@code vectors} vectors cover.
    */
-  private void mainLoop(DType lane, int varSlot, int begin, int end, Runnable body) {
+  private void mainLoop(DType lane, int varSlot, int begin, int end, int vectors, IntConsumer body) {
     int lanes = scalar.newSlot();
     species(lane);
     mv.visitMethodInsn(INVOKEINTERFACE, PACKAGE + "VectorSpecies", "length", "()I", true);
@@ -153,6 +175,10 @@ final class VectorWriter {
     mv.visitVarInsn(ILOAD, begin);
     mv.visitInsn(ISUB);
     mv.visitVarInsn(ILOAD, lanes);
+    if (vectors > 1) {
+      scalar.pushInt(vectors);
+      mv.visitInsn(IMUL);
+    }
     mv.visitInsn(IREM);
     mv.visitInsn(ISUB);
     mv.visitVarInsn(ISTORE, vectorEnd);
@@ -160,11 +186,13 @@ final class VectorWriter {
     Label test = new Label();
     mv.visitJumpInsn(GOTO, test);
     mv.visitLabel(top);
-    body.run();
-    mv.visitVarInsn(ILOAD, varSlot);
-    mv.visitVarInsn(ILOAD, lanes);
-    mv.visitInsn(IADD);
-    mv.visitVarInsn(ISTORE, varSlot);
+    for (int part = 0; part < vectors; part++) {
+      body.accept(part);
+      mv.visitVarInsn(ILOAD, varSlot);
+      mv.visitVarInsn(ILOAD, lanes);
+      mv.visitInsn(IADD);
+      mv.visitVarInsn(ISTORE, varSlot);
+    }
     mv.visitLabel(test);
     mv.visitVarInsn(ILOAD, varSlot);
     mv.visitVarInsn(ILOAD, vectorEnd);
