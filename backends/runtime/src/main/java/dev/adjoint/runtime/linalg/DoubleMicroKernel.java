@@ -21,13 +21,14 @@ interface DoubleMicroKernel {
   int rowStep();
 
   /**
-   * c[r][j] = (overwrite ? 0 : c[r][j]) + Σ_d a[d·rows() + r]·b[d·cols() + j] for r < {@code
-   * rows} (a multiple of {@link #rowStep()}, at most {@link #rows()}) in the tile at {@code
-   * cOffset} with row stride {@code ldc}; a and b are micro-panels at {@code aOffset}, {@code
-   * bOffset}.
+   * c[r][j] = (overwrite ? 0 : c[r][j]) + Σ_d a[aOffset + d·rows() + r]·b[bOffset + d·bStride +
+   * j] for r < {@code rows} (a multiple of {@link #rowStep()}, at most {@link #rows()}) and j <
+   * {@link #cols()} in the tile at {@code cOffset} with row stride {@code ldc}: a is a packed
+   * micro-panel, b a packed one ({@code bStride} = cols()) or the columns of a row-major matrix
+   * read in place ({@code bStride} its leading dimension).
    */
   void multiply(
-      int rows, int depth, double[] a, int aOffset, double[] b, int bOffset,
+      int rows, int depth, double[] a, int aOffset, double[] b, int bOffset, int bStride,
       double[] c, int cOffset, int ldc, boolean overwrite);
 
   /**

@@ -25,9 +25,27 @@ public interface FloatPanelSource {
    * depth·depthStride]}: a row-major matrix with its leading dimension as one of the strides.
    */
   static FloatPanelSource strided(float[] array, int offset, int lineStride, int depthStride) {
-    return (line0, lines, depth0, depth, width, dst, dstOffset) ->
-        FloatGemm.KERNEL.packStrided(
-            array, offset + line0 * lineStride + depth0 * depthStride, lineStride, depthStride,
-            lines, depth, width, dst, dstOffset);
+    return new Strided(array, offset, lineStride, depthStride);
+  }
+
+  /**
+   * A plain array as an operand, which GEMM may also read in place: where a line's values at one
+   * depth are contiguous ({@code lineStride == 1}, B as stored) the micro-kernel reads them
+   * without a packed copy.
+   */
+  record Strided(float[] array, int offset, int lineStride, int depthStride)
+      implements FloatPanelSource {
+    @Override
+    public void pack(
+        int line0, int lines, int depth0, int depth, int width, float[] dst, int dstOffset) {
+      FloatGemm.KERNEL.packStrided(
+          array, offset + line0 * lineStride + depth0 * depthStride, lineStride, depthStride,
+          lines, depth, width, dst, dstOffset);
+    }
+
+    /** Whether lines are contiguous at each depth, so panels can be read where they lie. */
+    boolean readableInPlace() {
+      return lineStride == 1;
+    }
   }
 }

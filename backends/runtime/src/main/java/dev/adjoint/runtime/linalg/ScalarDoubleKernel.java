@@ -22,12 +22,12 @@ final class ScalarDoubleKernel implements DoubleMicroKernel {
 
   @Override
   public void multiply(
-      int rows, int depth, double[] a, int aOffset, double[] b, int bOffset,
+      int rows, int depth, double[] a, int aOffset, double[] b, int bOffset, int bStride,
       double[] c, int cOffset, int ldc, boolean overwrite) {
     double[] sums = new double[ROWS * COLS];
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * ROWS;
-      int bd = bOffset + d * COLS;
+      int bd = bOffset + d * bStride;
       for (int r = 0; r < rows; r++) {
         double ar = a[ad + r];
         for (int j = 0; j < COLS; j++) {

@@ -22,12 +22,12 @@ final class ScalarFloatKernel implements FloatMicroKernel {
 
   @Override
   public void multiply(
-      int rows, int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int rows, int depth, float[] a, int aOffset, float[] b, int bOffset, int bStride,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     float[] sums = new float[ROWS * COLS];
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * ROWS;
-      int bd = bOffset + d * COLS;
+      int bd = bOffset + d * bStride;
       for (int r = 0; r < rows; r++) {
         float ar = a[ad + r];
         for (int j = 0; j < COLS; j++) {

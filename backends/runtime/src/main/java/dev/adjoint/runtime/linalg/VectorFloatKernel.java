@@ -38,13 +38,13 @@ final class VectorFloatKernel implements FloatMicroKernel {
 
   @Override
   public void multiply(
-      int rows, int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int rows, int depth, float[] a, int aOffset, float[] b, int bOffset, int bStride,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     switch (rows) {
-      case 12 -> multiply12(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
-      case 8 -> multiply8(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
-      case 4 -> multiply4(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
-      case 6 -> multiply6(depth, a, aOffset, b, bOffset, c, cOffset, ldc, overwrite);
+      case 12 -> multiply12(depth, a, aOffset, b, bOffset, bStride, c, cOffset, ldc, overwrite);
+      case 8 -> multiply8(depth, a, aOffset, b, bOffset, bStride, c, cOffset, ldc, overwrite);
+      case 4 -> multiply4(depth, a, aOffset, b, bOffset, bStride, c, cOffset, ldc, overwrite);
+      case 6 -> multiply6(depth, a, aOffset, b, bOffset, bStride, c, cOffset, ldc, overwrite);
       default -> throw new IllegalArgumentException(
           "micro-kernel: " + rows + " rows is not a multiple of " + rowStep() + " up to " + ROWS);
     }
@@ -123,7 +123,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
   }
 
   private static void multiply12(
-      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int depth, float[] a, int aOffset, float[] b, int bOffset, int bStride,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector lo0 = zero, hi0 = zero;
@@ -140,7 +140,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
     FloatVector lo11 = zero, hi11 = zero;
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * 12;
-      int bd = bOffset + d * 2 * LANES;
+      int bd = bOffset + d * bStride;
       FloatVector bLo = FloatVector.fromArray(SPECIES, b, bd);
       FloatVector bHi = FloatVector.fromArray(SPECIES, b, bd + LANES);
       FloatVector a0 = FloatVector.broadcast(SPECIES, a[ad]);
@@ -253,7 +253,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
    * tile's cost instead of all of it.
    */
   private static void multiply8(
-      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int depth, float[] a, int aOffset, float[] b, int bOffset, int bStride,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector lo0 = zero, hi0 = zero;
@@ -266,7 +266,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
     FloatVector lo7 = zero, hi7 = zero;
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * 12;
-      int bd = bOffset + d * 2 * LANES;
+      int bd = bOffset + d * bStride;
       FloatVector bLo = FloatVector.fromArray(SPECIES, b, bd);
       FloatVector bHi = FloatVector.fromArray(SPECIES, b, bd + LANES);
       FloatVector a0 = FloatVector.broadcast(SPECIES, a[ad]);
@@ -347,7 +347,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
    * tile's cost instead of all of it.
    */
   private static void multiply4(
-      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int depth, float[] a, int aOffset, float[] b, int bOffset, int bStride,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector lo0 = zero, hi0 = zero;
@@ -356,7 +356,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
     FloatVector lo3 = zero, hi3 = zero;
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * 12;
-      int bd = bOffset + d * 2 * LANES;
+      int bd = bOffset + d * bStride;
       FloatVector bLo = FloatVector.fromArray(SPECIES, b, bd);
       FloatVector bHi = FloatVector.fromArray(SPECIES, b, bd + LANES);
       FloatVector a0 = FloatVector.broadcast(SPECIES, a[ad]);
@@ -400,7 +400,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
   }
 
   private static void multiply6(
-      int depth, float[] a, int aOffset, float[] b, int bOffset,
+      int depth, float[] a, int aOffset, float[] b, int bOffset, int bStride,
       float[] c, int cOffset, int ldc, boolean overwrite) {
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector lo0 = zero, hi0 = zero;
@@ -411,7 +411,7 @@ final class VectorFloatKernel implements FloatMicroKernel {
     FloatVector lo5 = zero, hi5 = zero;
     for (int d = 0; d < depth; d++) {
       int ad = aOffset + d * 6;
-      int bd = bOffset + d * 2 * LANES;
+      int bd = bOffset + d * bStride;
       FloatVector bLo = FloatVector.fromArray(SPECIES, b, bd);
       FloatVector bHi = FloatVector.fromArray(SPECIES, b, bd + LANES);
       FloatVector a0 = FloatVector.broadcast(SPECIES, a[ad]);

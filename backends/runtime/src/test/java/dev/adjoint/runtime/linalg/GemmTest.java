@@ -189,6 +189,41 @@ class GemmTest {
     assertArrayEquals(new float[] {116, 128, 278, 308}, c);
   }
 
+  /**
+   * A row-major B with short rows is read in place, not packed: the same bits as the packed path
+   * (the same array behind a source GEMM cannot see into), with B inside a larger array, its last
+   * columns short of a micro-panel, several depth blocks, both split modes and accumulation.
+   */
+  @Test
+  void bReadInPlaceGivesTheBitsOfBPacked() {
+    int[][] shapes = {{300, 45, 600}, {13, 100, 257}, {70, 33, 40}};
+    for (int[] shape : shapes) {
+      int m = shape[0];
+      int n = shape[1];
+      int k = shape[2];
+      int ldb = n + 3;
+      int bOffset = 5;
+      SplittableRandom random = new SplittableRandom(m * 13L + n);
+      float[] a = GemmProperties.randomFloats(m * k, random);
+      float[] b = GemmProperties.randomFloats(bOffset + k * ldb, random);
+      float[] start = GemmProperties.randomFloats(m * n, random);
+      FloatPanelSource left = FloatPanelSource.strided(a, 0, k, 1);
+      FloatPanelSource inPlace = FloatPanelSource.strided(b, bOffset, 1, ldb);
+      FloatPanelSource packed = inPlace::pack;
+      for (boolean accumulate : new boolean[] {false, true}) {
+        for (int threads : new int[] {1, 2}) {
+          Parallel.setThreads(threads);
+          float[] viaPacked = start.clone();
+          Gemm.sgemm(m, n, k, left, packed, viaPacked, 0, n, accumulate);
+          float[] viaInPlace = start.clone();
+          Gemm.sgemm(m, n, k, left, inPlace, viaInPlace, 0, n, accumulate);
+          assertArrayEquals(viaPacked, viaInPlace,
+              Arrays.toString(shape) + " accumulate " + accumulate + " on " + threads);
+        }
+      }
+    }
+  }
+
   @Test
   void panelSourcesGiveTheSameBitsAsArrays() {
     int m = 37;
