@@ -19,6 +19,7 @@ final class FoldDemo {
   private FoldDemo() {}
 
   static void run(String[] args) {
+    UsageException.requireNone("fold", args);
     GraphBuilder b = new GraphBuilder("resnet8").training(false);
     Tensor images = b.input("images", DType.F32, Shape.BATCH, 3, 32, 32);
     Graph resnet = b.build(Models.smallResNet(images, 10, 8, 1));

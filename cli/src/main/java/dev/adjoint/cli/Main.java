@@ -14,7 +14,9 @@ public final class Main {
                              save a checkpoint and a plot of the training curves in dir (adjoint-out)
         tour           build an MLP, print its IR and backward IR, train it with the reference
                        interpreter and check its gradients against finite differences
-        bench          print the benchmark tables: runtime kernels, then models on each engine
+        bench [--only gemm|streaming|conv|models]
+                       print the benchmark tables: runtime kernels, then models on each engine
+                       (--only: one section)
         fold           print a small ResNet's IR before and after folding batch norm into its convolutions
         help           show this message
       """;
@@ -38,6 +40,10 @@ public final class Main {
           System.exit(2);
         }
       }
+    } catch (UsageException e) {
+      System.err.println("adjoint: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
     } catch (AdjointException e) {
       // Errors Adjoint raises on purpose already say what went wrong; a stack trace adds nothing.
       System.err.println("adjoint: " + e.getMessage());

@@ -62,8 +62,25 @@ final class MnistDemo {
     return b.build(Losses.softmaxCrossEntropy(logits, labels).named("loss"), logits);
   }
 
+  /** The epochs argument: a positive number, fractions allowed (1.5 is one and a half passes). */
+  static double epochs(String arg) {
+    double epochs;
+    try {
+      epochs = Double.parseDouble(arg);
+    } catch (NumberFormatException e) {
+      throw new UsageException("demo: epochs must be a number, got '" + arg + "'");
+    }
+    if (!(epochs > 0) || Double.isInfinite(epochs)) {
+      throw new UsageException("demo: epochs must be positive and finite, got " + arg);
+    }
+    return epochs;
+  }
+
   static void run(String[] args) {
-    double epochs = args.length > 0 ? Double.parseDouble(args[0]) : 1.5;
+    if (args.length > 2) {
+      throw new UsageException("demo takes at most [epochs] [dir], got " + String.join(" ", args));
+    }
+    double epochs = args.length > 0 ? epochs(args[0]) : 1.5;
     Path out = Path.of(args.length > 1 ? args[1] : "adjoint-out");
     long start = System.nanoTime();
 

@@ -59,8 +59,9 @@ final class ModelBenchmarks {
     } else if (args.length == 2 && args[0].equals("--only") && Benchmarks.SECTIONS.contains(args[1])) {
       only = args[1];
     } else if (args.length != 0) {
-      throw new IllegalArgumentException(
-          "usage: adjoint bench [--only " + String.join("|", Benchmarks.SECTIONS) + "|models]");
+      throw new UsageException(
+          "bench takes no arguments or --only " + String.join("|", Benchmarks.SECTIONS)
+              + "|models, got " + String.join(" ", args));
     }
     List<ModelRow> rows = only == null ? models() : List.of();
     Benchmarks.run(System.out, rows, streamingKernels(), only);

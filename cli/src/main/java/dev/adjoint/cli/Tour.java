@@ -39,6 +39,7 @@ final class Tour {
   private Tour() {}
 
   static void run(String[] args) {
+    UsageException.requireNone("tour", args);
     long start = System.nanoTime();
     GraphBuilder b = new GraphBuilder("spiral_mlp").seed(SEED);
     Tensor x = b.input("x", DType.F64, Shape.BATCH, 2);
