@@ -258,19 +258,20 @@ final class FloatConv {
 
   /**
    * Copies {@code count} input values x[rowBase + start + t·step] for t in [0, count) into dst,
-   * with zeros where start + t·step falls outside [0, width). Runs wholly inside the row and unit
-   * steps, the common cases, avoid the divisions.
+   * with zeros where start + t·step falls outside [0, width). Runs wholly inside the row, the
+   * common case, avoid the divisions.
    */
   static void copyRow(
       float[] x, int rowBase, int start, int step, int count, int width, float[] dst, int at) {
+    if (step == 1) {
+      StridedCopy.INSTANCE.window(x, rowBase, start, count, width, dst, at);
+      return;
+    }
     int first;
     int end;
     if (start >= 0 && start + (count - 1) * step < width) {
       first = 0;
       end = count;
-    } else if (step == 1) {
-      first = Math.min(count, Math.max(0, -start));
-      end = Math.max(first, Math.min(count, width - start));
     } else {
       first = firstInside(start, step, count);
       end = Math.max(first, endInside(start, step, count, width));
@@ -278,11 +279,7 @@ final class FloatConv {
     for (int t = 0; t < first; t++) {
       dst[at + t] = 0f;
     }
-    if (step == 1) {
-      if (end > first) {
-        System.arraycopy(x, rowBase + start + first, dst, at + first, end - first);
-      }
-    } else if (end > first) {
+    if (end > first) {
       StridedCopy.INSTANCE.copy(
           x, rowBase + start + first * step, step, end - first, dst, at + first);
     }

@@ -3,20 +3,25 @@ package dev.adjoint.runtime.conv;
 import dev.adjoint.runtime.linalg.FloatTransposes;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Strided copies by vector gathers, with an index map [0, step, 2·step, ...] built per call (at
- * step 2, the stride-2 convolutions', by selecting the even lanes of two loaded vectors, a third of
- * a gather's cost), row additions by vector adds, and transposes by 16×16 blocks in registers
- * ({@link FloatTransposes}).
- * Loaded only when {@link dev.adjoint.runtime.VectorSupport} says the module is present.
+ * Row windows by vector loads and blends, strided copies by vector gathers, with an index map [0,
+ * step, 2·step, ...] built per call (at step 2, the stride-2 convolutions', by selecting the even
+ * lanes of two loaded vectors, a third of a gather's cost), row additions by vector adds, and
+ * transposes by 16×16 blocks in registers ({@link FloatTransposes}). Loaded only when {@link
+ * dev.adjoint.runtime.VectorSupport} says the module is present.
  */
 final class VectorStridedCopy implements StridedCopy {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
   /** Lane indices 0, 2, 4, ... into the concatenation of two float vectors. */
   private static final FloatVector EVEN_LANES = evenLanes();
+  /** Lane indices 0, 1, 2, ...: a vector's columns relative to its first. */
+  private static final FloatVector FLOAT_LANES = FloatVector.zero(FLOATS).addIndex(1);
+  private static final DoubleVector DOUBLE_LANES = DoubleVector.zero(DOUBLES).addIndex(1);
 
   @Override
   public void copy(float[] src, int from, int step, int count, float[] dst, int at) {
@@ -79,6 +84,57 @@ final class VectorStridedCopy implements StridedCopy {
     }
     for (; t < count; t++) {
       dst[at + t] = src[from + t * step];
+    }
+  }
+
+  /**
+   * Whole vectors where the loads stay inside x: lanes that fall outside the row, into the
+   * neighbouring rows, are zeroed by a blend, so the padding costs no separate fill; the rest (a
+   * short run's tail, a load past either end of x) as the scalar version does it.
+   */
+  @Override
+  public void window(
+      float[] x, int rowBase, int start, int count, int width, float[] dst, int at) {
+    int lanes = FLOATS.length();
+    int from = rowBase + start;
+    int t = 0;
+    if (start >= 0 && start + count <= width) {
+      for (; t + lanes <= count; t += lanes) {
+        FloatVector.fromArray(FLOATS, x, from + t).intoArray(dst, at + t);
+      }
+    } else {
+      for (; t + lanes <= count && from + t >= 0 && from + t + lanes <= x.length; t += lanes) {
+        FloatVector column = FLOAT_LANES.add(start + t);
+        VectorMask<Float> outside =
+            column.compare(VectorOperators.LT, 0f).or(column.compare(VectorOperators.GE, width));
+        FloatVector.fromArray(FLOATS, x, from + t).blend(0f, outside).intoArray(dst, at + t);
+      }
+    }
+    if (t < count) {
+      StridedCopy.super.window(x, rowBase, start + t, count - t, width, dst, at + t);
+    }
+  }
+
+  @Override
+  public void window(
+      double[] x, int rowBase, int start, int count, int width, double[] dst, int at) {
+    int lanes = DOUBLES.length();
+    int from = rowBase + start;
+    int t = 0;
+    if (start >= 0 && start + count <= width) {
+      for (; t + lanes <= count; t += lanes) {
+        DoubleVector.fromArray(DOUBLES, x, from + t).intoArray(dst, at + t);
+      }
+    } else {
+      for (; t + lanes <= count && from + t >= 0 && from + t + lanes <= x.length; t += lanes) {
+        DoubleVector column = DOUBLE_LANES.add(start + t);
+        VectorMask<Double> outside =
+            column.compare(VectorOperators.LT, 0.0).or(column.compare(VectorOperators.GE, width));
+        DoubleVector.fromArray(DOUBLES, x, from + t).blend(0.0, outside).intoArray(dst, at + t);
+      }
+    }
+    if (t < count) {
+      StridedCopy.super.window(x, rowBase, start + t, count - t, width, dst, at + t);
     }
   }
 
