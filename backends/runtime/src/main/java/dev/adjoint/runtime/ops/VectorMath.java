@@ -236,16 +236,9 @@ public final class VectorMath {
 
   // ---- widening and horizontal folds ----
 
-  /**
-   * Half {@code part} (0: the lower lanes, 1: the upper) of {@code x}, as doubles. Each branch
-   * names its part as a constant: C2 turns a conversion into vector instructions only for a
-   * constant part, and where this method is compiled on its own (before a caller that inlines
-   * it) a variable part leaves the JDK's lane-by-lane fallback in it.
-   */
+  /** Half {@code part} (0: the lower lanes, 1: the upper) of {@code x}, as doubles. */
   public static DoubleVector widen(FloatVector x, int part) {
-    return part == 0
-        ? (DoubleVector) x.convertShape(F2D, DOUBLES, 0)
-        : (DoubleVector) x.convertShape(F2D, DOUBLES, 1);
+    return (DoubleVector) x.convertShape(F2D, DOUBLES, part);
   }
 
   /** The floats of {@code lower} then those of {@code upper}, rounded. */
@@ -278,41 +271,21 @@ public final class VectorMath {
 
   /**
    * Lane 0 becomes the fold of all lanes: each step combines lane i with lane i + half. The lanes
-   * above the live half take zeros from the slice and are never read. The last four steps slice
-   * by constants, for the reason {@link #widen} gives (a row softmax of 1000 floats went from
-   * 725–860 to 625–850 ns a row, the lane-by-lane fallback gone from its profile).
+   * above the live half take zeros from the slice and are never read.
    */
   private static DoubleVector fold(DoubleVector v, VectorOperators.Binary op) {
     DoubleVector x = v;
-    for (int half = x.length() / 2; half > 8; half /= 2) {
+    for (int half = x.length() / 2; half > 0; half /= 2) {
       x = x.lanewise(op, x.slice(half));
     }
-    if (x.length() >= 16) {
-      x = x.lanewise(op, x.slice(8));
-    }
-    if (x.length() >= 8) {
-      x = x.lanewise(op, x.slice(4));
-    }
-    if (x.length() >= 4) {
-      x = x.lanewise(op, x.slice(2));
-    }
-    return x.length() >= 2 ? x.lanewise(op, x.slice(1)) : x;
+    return x;
   }
 
   private static FloatVector fold(FloatVector v, VectorOperators.Binary op) {
     FloatVector x = v;
-    for (int half = x.length() / 2; half > 8; half /= 2) {
+    for (int half = x.length() / 2; half > 0; half /= 2) {
       x = x.lanewise(op, x.slice(half));
     }
-    if (x.length() >= 16) {
-      x = x.lanewise(op, x.slice(8));
-    }
-    if (x.length() >= 8) {
-      x = x.lanewise(op, x.slice(4));
-    }
-    if (x.length() >= 4) {
-      x = x.lanewise(op, x.slice(2));
-    }
-    return x.length() >= 2 ? x.lanewise(op, x.slice(1)) : x;
+    return x;
   }
 }
