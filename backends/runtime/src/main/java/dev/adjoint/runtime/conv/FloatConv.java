@@ -40,6 +40,13 @@ final class FloatConv {
   static final FloatDirectConv DIRECT =
       VectorSupport.enabled() ? new VectorFloatDirectConv() : FloatDirectConv.NONE;
 
+  /** Whether to try the padded-plane path: the system property adjoint.conv.plane (default true). */
+  private static final boolean PLANE_ENABLED =
+      !"false".equals(System.getProperty("adjoint.conv.plane"));
+
+  static final FloatDirectConv PLANE =
+      VectorSupport.enabled() ? new VectorFloatPlaneConv() : FloatDirectConv.NONE;
+
   /**
    * Images per slice of the batch in the filter gradient: each slice is one GEMM whose depth runs
    * over its images' pixels, the slices run in parallel (each packing its own im2col panels), and
@@ -69,6 +76,10 @@ final class FloatConv {
       @Nullable TileEpilogue epilogue) {
     if (DIRECT_ENABLED && DIRECT.suits(s)) {
       DIRECT.forward(s, x, xOff, wt, wOff, y, yOff, epilogue);
+      return;
+    }
+    if (PLANE_ENABLED && PLANE.suits(s)) {
+      PLANE.forward(s, x, xOff, wt, wOff, y, yOff, epilogue);
       return;
     }
     int p = s.outputPlane();

@@ -25,7 +25,11 @@ class Conv2dKernelsTest {
    * 7×7/2 stem and a 3×3/3 whose output rows are long enough for the gathered strided copies. The
    * last two have 32 input and 64 or 32 output channels per group, shapes the direct
    * (blocked-channel) F32 path takes on 512-bit vectors: two depth blocks and a partial pixel
-   * tile, then groups with stride, dilation and trailing padding.
+   * tile, then groups with stride, dilation and trailing padding. The unit-stride ones the
+   * direct path does not take run on the padded plane on 512-bit vectors; the last three are
+   * for it: ResNet-20's 16 channels, a dilated 3×2 with rows wider than the plane's pitch and
+   * trailing padding, a left padding past every input column, and a padded 1×1 over images
+   * large enough that their padded planes are made in two batches.
    */
   private static final ConvReference[] LAYERS = {
     new ConvReference(1, 32, 13, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 11),
@@ -38,6 +42,10 @@ class Conv2dKernelsTest {
     new ConvReference(1, 2, 60, 61, 4, 3, 3, 3, 3, 1, 1, 1, 1, 1, 20, 21),
     new ConvReference(2, 32, 9, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 9, 10),
     new ConvReference(1, 64, 11, 9, 64, 3, 3, 2, 1, 1, 2, 2, 1, 2, 5, 11),
+    new ConvReference(3, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 12, 12),
+    new ConvReference(2, 16, 7, 9, 20, 3, 2, 1, 1, 2, 0, 1, 3, 1, 9, 5),
+    new ConvReference(1, 4, 5, 5, 8, 3, 3, 1, 1, 1, 6, 1, 1, 1, 5, 3),
+    new ConvReference(10, 8, 230, 230, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 232, 232),
   };
 
   @Test
@@ -102,10 +110,12 @@ class Conv2dKernelsTest {
   @Test
   void forwardEpiloguesOnLayerShapesSeeEveryFinishedOutputOnce() {
     boolean anyDirect = false;
+    boolean anyPlane = false;
     for (ConvReference r : LAYERS) {
-      anyDirect |= FloatConv.DIRECT.suits(new ConvGeometry(r.n(), r.c(), r.h(), r.w(), r.o(),
-          r.kh(), r.kw(), r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(),
-          r.oh(), r.ow()));
+      ConvGeometry geometry = new ConvGeometry(r.n(), r.c(), r.h(), r.w(), r.o(), r.kh(), r.kw(),
+          r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(), r.oh(), r.ow());
+      anyDirect |= FloatConv.DIRECT.suits(geometry);
+      anyPlane |= !FloatConv.DIRECT.suits(geometry) && FloatConv.PLANE.suits(geometry);
       for (int threads : new int[] {1, 2}) {
         Parallel.setThreads(threads);
         SplittableRandom random = new SplittableRandom(r.hashCode() + threads);
@@ -117,6 +127,8 @@ class Conv2dKernelsTest {
     }
     assertEquals(FloatConv.DIRECT != FloatDirectConv.NONE, anyDirect,
         "the direct path is covered wherever it exists");
+    assertEquals(FloatConv.PLANE != FloatDirectConv.NONE, anyPlane,
+        "the padded-plane path is covered wherever it exists");
   }
 
   @Test

@@ -1,0 +1,397 @@
+package dev.adjoint.runtime.conv;
+
+import dev.adjoint.runtime.linalg.TileEpilogue;
+import dev.adjoint.runtime.parallel.Parallel;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Unit-stride F32 convolution as implicit GEMM over a flat padded plane, on the Vector API. Each
+ * input channel is copied once into a zero-padded plane whose rows are {@code pitch = OW +
+ * (KW-1)·DW} wide, and the output is computed on the same pitch: output position q = oy·pitch +
+ * ox reads tap (u, v) of channel c at plane position q + u·DH·pitch + v·DW. Every tap is then a
+ * constant shift of one flat array, so GEMM's right operand, im2col, is read in place (a table
+ * holds the shift of each reduction step) instead of packed; the positions with ox ≥ OW are
+ * computed and dropped, (KW-1)·DW of every pitch.
+ *
+ * <p>The micro-kernel holds 8 output channels × 48 consecutive positions (three vectors) in 24
+ * accumulators and per reduction step loads three input vectors and broadcasts eight weights.
+ * The weights are packed as [group][O/8][K][8], zero rows filling the last panel. The reduction
+ * runs over (channel, kernel row, kernel column), split like GEMM's depth into ceil(K / 256)
+ * equal blocks: each output is the sum, over the blocks in order, of each block's fused
+ * multiply-add chain from zero, whatever the tiling and the threads. Loaded only when {@link
+ * dev.adjoint.runtime.VectorSupport} says the module is present.
+ */
+final class VectorFloatPlaneConv implements FloatDirectConv {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
+  private static final int LANES = 16;
+  /** Output channels per tile. */
+  private static final int ROWS = 8;
+  /** Plane positions per tile: three vectors. */
+  private static final int COLS = 3 * LANES;
+  /** The most reduction steps per depth block, as in GEMM. */
+  private static final int MAX_DEPTH_BLOCK = 256;
+  /** Compute tasks wanted per thread, for load balance where there are few images. */
+  private static final int TASKS_PER_THREAD = 4;
+  /**
+   * The most weights per group (O/groups·K) that take this path: every tile reads all of them,
+   * so they must stay in L2. Measured on ResNet-18's 3×3 layers at batch 1: even with implicit
+   * GEMM at 128 channels (147,456 weights), 1.4× slower at 256, 3× at 512.
+   */
+  private static final int MAX_WEIGHTS = 1 << 16;
+  /** The most padded values per batch of images handled at once (16 MiB), and per image. */
+  private static final int MAX_PADDED_VALUES = 1 << 22;
+
+  /** The calling thread's padded planes and packed weights, reused from call to call. */
+  private static final ThreadLocal<float[][]> BUFFERS =
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+  /** Each worker's tile of outputs for the task it runs. */
+  private static final ThreadLocal<float[]> TASK_OUTPUT =
+      ThreadLocal.withInitial(() -> new float[0]);
+
+  /**
+   * Unit-stride, non-pointwise layers with at most {@link #MAX_WEIGHTS} weights per group. At 16
+   * channels (ResNet-20's first stage, K = 144) this is 2× implicit GEMM, which spends most of
+   * its time packing im2col panels and fits 16 rows poorly into tiles of 12; the direct path,
+   * tried first, is faster where it applies on small planes (8², where the plane's dropped
+   * columns and last tile waste a third of the work here) and even elsewhere.
+   */
+  @Override
+  public boolean suits(ConvGeometry s) {
+    return FloatVector.SPECIES_PREFERRED.length() == LANES
+        && s.sh() == 1
+        && s.sw() == 1
+        && !s.isPointwise()
+        && (long) s.og() * s.kernelSize() <= MAX_WEIGHTS
+        && Layout.imageSize(s) <= MAX_PADDED_VALUES;
+  }
+
+  @Override
+  public void forward(
+      ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
+      @Nullable TileEpilogue epilogue) {
+    Layout layout = Layout.of(s);
+    float[][] buffers = BUFFERS.get();
+    float[] weights = grow(buffers, 1, (long) s.groups() * layout.groupWeights);
+    Parallel.forEach(s.groups(),
+        g -> packWeights(s, wt, wOff, g, layout.panels, weights, g * layout.groupWeights));
+    int items = s.n() * s.groups();
+    int batch = Math.max(1, Math.min(items, MAX_PADDED_VALUES / layout.imageSize));
+    float[] input = grow(buffers, 0, (long) batch * layout.imageSize);
+    int tasksPerItem = Math.min(layout.tiles,
+        Math.max(1, ceilDiv(TASKS_PER_THREAD * Parallel.threads(), Math.min(batch, items))));
+    int tilesPerTask = ceilDiv(layout.tiles, tasksPerItem);
+    int tasks = ceilDiv(layout.tiles, tilesPerTask);
+    for (int first = 0; first < items; first += batch) {
+      int firstItem = first;
+      int count = Math.min(batch, items - first);
+      Parallel.forEach(count * s.cg(), chunk -> {
+        int item = firstItem + chunk / s.cg();
+        packPlane(s, x, xOff, item / s.groups(), item % s.groups(), chunk % s.cg(), layout,
+            input, (chunk / s.cg()) * layout.imageSize);
+      });
+      Parallel.forEach(count * tasks, task -> {
+        int firstTile = (task % tasks) * tilesPerTask;
+        int item = firstItem + task / tasks;
+        layout.compute(input, (task / tasks) * layout.imageSize, weights, item, firstTile,
+            Math.min(layout.tiles, firstTile + tilesPerTask) - firstTile, y, yOff, epilogue);
+      });
+    }
+  }
+
+  /**
+   * The padded plane of one convolution: its pitch, the positions computed per image ({@code
+   * span}, in {@code tiles} of 48), the values per padded image, the packed weights' panels and
+   * the shift of each reduction step.
+   */
+  private record Layout(
+      ConvGeometry s, int pitch, int plane, int span, int tiles, int imageSize, int panels,
+      int groupWeights, int depthBlock, int[] offsets) {
+
+    static Layout of(ConvGeometry s) {
+      int pitch = s.ow() + (s.kw() - 1) * s.dw();
+      int plane = (s.oh() + (s.kh() - 1) * s.dh()) * pitch;
+      int span = s.oh() * pitch;
+      int tiles = ceilDiv(span, COLS);
+      int kernel = s.kernelSize();
+      int panels = ceilDiv(s.og(), ROWS);
+      int[] offsets = new int[kernel];
+      for (int c = 0, k = 0; c < s.cg(); c++) {
+        for (int u = 0; u < s.kh(); u++) {
+          for (int v = 0; v < s.kw(); v++) {
+            offsets[k++] = c * plane + u * s.dh() * pitch + v * s.dw();
+          }
+        }
+      }
+      return new Layout(s, pitch, plane, span, tiles, (int) imageSize(s), panels,
+          panels * ROWS * kernel, ceilDiv(kernel, ceilDiv(kernel, MAX_DEPTH_BLOCK)), offsets);
+    }
+
+    /**
+     * The values per padded image: its planes, then a tail for the last tile, which runs past
+     * the span; its reads, shifted by up to a whole plane plus (KW-1)·DW, stay inside.
+     */
+    static long imageSize(ConvGeometry s) {
+      long pitch = s.ow() + (long) (s.kw() - 1) * s.dw();
+      long span = s.oh() * pitch;
+      long plane = span + (long) (s.kh() - 1) * s.dh() * pitch;
+      return s.cg() * plane + (span + COLS - 1) / COLS * COLS - span + (long) (s.kw() - 1) * s.dw();
+    }
+
+    /**
+     * Tiles [firstTile, firstTile + taskTiles) of one (image, group) item, whose padded image
+     * starts at {@code imageAt}: every depth block over them into the worker's buffer, then the
+     * positions inside the output rows copied to y and passed to the epilogue.
+     */
+    void compute(
+        float[] input, int imageAt, float[] weights, int item, int firstTile, int taskTiles,
+        float[] y, int yOff, @Nullable TileEpilogue epilogue) {
+      int b = item / s.groups();
+      int g = item % s.groups();
+      int kernel = s.kernelSize();
+      int ldc = taskTiles * COLS;
+      float[] out = taskOutput(panels * ROWS * ldc);
+      int q0 = firstTile * COLS;
+      for (int k0 = 0; k0 < kernel; k0 += depthBlock) {
+        int depth = Math.min(depthBlock, kernel - k0);
+        for (int t = 0; t < taskTiles; t++) {
+          for (int panel = 0; panel < panels; panel++) {
+            tile(depth, weights, g * groupWeights + panel * ROWS * kernel + k0 * ROWS, input,
+                imageAt + q0 + t * COLS, offsets, k0, out, panel * ROWS * ldc + t * COLS, ldc,
+                k0 == 0);
+          }
+        }
+      }
+      int q1 = Math.min(span, q0 + ldc);
+      int outBase = yOff + (b * s.o() + g * s.og()) * s.outputPlane();
+      int firstPixel = -1;
+      int endPixel = 0;
+      for (int oy = q0 / pitch; oy * pitch < q1; oy++) {
+        int from = Math.max(0, q0 - oy * pitch);
+        int to = Math.min(s.ow(), q1 - oy * pitch);
+        if (from >= to) {
+          continue;
+        }
+        int pixel = oy * s.ow() + from;
+        firstPixel = firstPixel < 0 ? pixel : firstPixel;
+        endPixel = pixel + to - from;
+        for (int oc = 0; oc < s.og(); oc++) {
+          System.arraycopy(out, oc * ldc + oy * pitch + from - q0, y,
+              outBase + oc * s.outputPlane() + pixel, to - from);
+        }
+      }
+      if (epilogue != null && firstPixel >= 0) {
+        epilogue.apply(b, g * s.og(), s.og(), firstPixel, endPixel - firstPixel);
+      }
+    }
+  }
+
+  /**
+   * Copies one input channel into its padded plane of the image at {@code imageAt}; positions
+   * outside the input become zero, and so does the image's tail after its last channel.
+   */
+  private static void packPlane(
+      ConvGeometry s, float[] x, int xOff, int b, int g, int channel, Layout layout,
+      float[] input, int imageAt) {
+    int from = xOff + (b * s.c() + g * s.cg() + channel) * s.inputPlane();
+    int pitch = layout.pitch;
+    int at = imageAt + channel * layout.plane;
+    if (channel == s.cg() - 1) {
+      Arrays.fill(input, at + layout.plane, imageAt + layout.imageSize, 0f);
+    }
+    for (int row = 0; row < layout.plane / pitch; row++) {
+      int rowAt = at + row * pitch;
+      int iy = row - s.padTop();
+      if (iy < 0 || iy >= s.h()) {
+        Arrays.fill(input, rowAt, rowAt + pitch, 0f);
+        continue;
+      }
+      // Plane columns [first, end) hold input columns [first - padLeft, end - padLeft).
+      int first = Math.min(pitch, s.padLeft());
+      int end = Math.max(first, Math.min(pitch, s.w() + s.padLeft()));
+      Arrays.fill(input, rowAt, rowAt + first, 0f);
+      if (end > first) {
+        System.arraycopy(x, from + iy * s.w() + first - s.padLeft(), input, rowAt + first,
+            end - first);
+      }
+      Arrays.fill(input, rowAt + end, rowAt + pitch, 0f);
+    }
+  }
+
+  /** Packs group g's weights as [O/8][K][8], zero rows past the group's last output channel. */
+  private static void packWeights(
+      ConvGeometry s, float[] wt, int wOff, int g, int panels, float[] weights, int at) {
+    int kernel = s.kernelSize();
+    for (int panel = 0; panel < panels; panel++) {
+      int panelAt = at + panel * ROWS * kernel;
+      for (int r = 0; r < ROWS; r++) {
+        int oc = panel * ROWS + r;
+        int from = wOff + (g * s.og() + oc) * kernel;
+        for (int k = 0; k < kernel; k++) {
+          weights[panelAt + k * ROWS + r] = oc < s.og() ? wt[from + k] : 0f;
+        }
+      }
+    }
+  }
+
+  private static float[] grow(float[][] buffers, int which, long size) {
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "conv2d: " + size + " padded values do not fit one Java array");
+    }
+    if (buffers[which].length < size) {
+      buffers[which] = new float[(int) size];
+    }
+    return buffers[which];
+  }
+
+  private static float[] taskOutput(int size) {
+    float[] out = TASK_OUTPUT.get();
+    if (out.length < size) {
+      out = new float[size];
+      TASK_OUTPUT.set(out);
+    }
+    return out;
+  }
+
+  private static int ceilDiv(int x, int y) {
+    return (x + y - 1) / y;
+  }
+
+  /**
+   * One depth block [k0, k0 + depth) of a tile of 8 output channels × 48 plane positions: per
+   * step three input vectors at the step's shift from {@code xAt} times one broadcast weight per
+   * channel. The sums are stored into {@code c} (channel-major, rows {@code ldc} apart) or added
+   * to what is there. Stored here, not in a helper: a vector passed to a call that is not inlined
+   * is boxed, and then so are the accumulators in the loop.
+   */
+  private static void tile(
+      int depth, float[] a, int aAt, float[] x, int xAt, int[] offsets, int k0,
+      float[] c, int cAt, int ldc, boolean overwrite) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector r0x0 = zero, r0x1 = zero, r0x2 = zero;
+    FloatVector r1x0 = zero, r1x1 = zero, r1x2 = zero;
+    FloatVector r2x0 = zero, r2x1 = zero, r2x2 = zero;
+    FloatVector r3x0 = zero, r3x1 = zero, r3x2 = zero;
+    FloatVector r4x0 = zero, r4x1 = zero, r4x2 = zero;
+    FloatVector r5x0 = zero, r5x1 = zero, r5x2 = zero;
+    FloatVector r6x0 = zero, r6x1 = zero, r6x2 = zero;
+    FloatVector r7x0 = zero, r7x1 = zero, r7x2 = zero;
+    for (int d = 0; d < depth; d++) {
+      int at = xAt + offsets[k0 + d];
+      int ad = aAt + d * ROWS;
+      FloatVector x0 = FloatVector.fromArray(SPECIES, x, at);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, x, at + LANES);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, x, at + 2 * LANES);
+      FloatVector w0 = FloatVector.broadcast(SPECIES, a[ad]);
+      r0x0 = x0.fma(w0, r0x0);
+      r0x1 = x1.fma(w0, r0x1);
+      r0x2 = x2.fma(w0, r0x2);
+      FloatVector w1 = FloatVector.broadcast(SPECIES, a[ad + 1]);
+      r1x0 = x0.fma(w1, r1x0);
+      r1x1 = x1.fma(w1, r1x1);
+      r1x2 = x2.fma(w1, r1x2);
+      FloatVector w2 = FloatVector.broadcast(SPECIES, a[ad + 2]);
+      r2x0 = x0.fma(w2, r2x0);
+      r2x1 = x1.fma(w2, r2x1);
+      r2x2 = x2.fma(w2, r2x2);
+      FloatVector w3 = FloatVector.broadcast(SPECIES, a[ad + 3]);
+      r3x0 = x0.fma(w3, r3x0);
+      r3x1 = x1.fma(w3, r3x1);
+      r3x2 = x2.fma(w3, r3x2);
+      FloatVector w4 = FloatVector.broadcast(SPECIES, a[ad + 4]);
+      r4x0 = x0.fma(w4, r4x0);
+      r4x1 = x1.fma(w4, r4x1);
+      r4x2 = x2.fma(w4, r4x2);
+      FloatVector w5 = FloatVector.broadcast(SPECIES, a[ad + 5]);
+      r5x0 = x0.fma(w5, r5x0);
+      r5x1 = x1.fma(w5, r5x1);
+      r5x2 = x2.fma(w5, r5x2);
+      FloatVector w6 = FloatVector.broadcast(SPECIES, a[ad + 6]);
+      r6x0 = x0.fma(w6, r6x0);
+      r6x1 = x1.fma(w6, r6x1);
+      r6x2 = x2.fma(w6, r6x2);
+      FloatVector w7 = FloatVector.broadcast(SPECIES, a[ad + 7]);
+      r7x0 = x0.fma(w7, r7x0);
+      r7x1 = x1.fma(w7, r7x1);
+      r7x2 = x2.fma(w7, r7x2);
+    }
+    if (overwrite) {
+      r0x0.intoArray(c, cAt);
+      r0x1.intoArray(c, cAt + LANES);
+      r0x2.intoArray(c, cAt + 2 * LANES);
+      r1x0.intoArray(c, cAt + ldc);
+      r1x1.intoArray(c, cAt + ldc + LANES);
+      r1x2.intoArray(c, cAt + ldc + 2 * LANES);
+      r2x0.intoArray(c, cAt + 2 * ldc);
+      r2x1.intoArray(c, cAt + 2 * ldc + LANES);
+      r2x2.intoArray(c, cAt + 2 * ldc + 2 * LANES);
+      r3x0.intoArray(c, cAt + 3 * ldc);
+      r3x1.intoArray(c, cAt + 3 * ldc + LANES);
+      r3x2.intoArray(c, cAt + 3 * ldc + 2 * LANES);
+      r4x0.intoArray(c, cAt + 4 * ldc);
+      r4x1.intoArray(c, cAt + 4 * ldc + LANES);
+      r4x2.intoArray(c, cAt + 4 * ldc + 2 * LANES);
+      r5x0.intoArray(c, cAt + 5 * ldc);
+      r5x1.intoArray(c, cAt + 5 * ldc + LANES);
+      r5x2.intoArray(c, cAt + 5 * ldc + 2 * LANES);
+      r6x0.intoArray(c, cAt + 6 * ldc);
+      r6x1.intoArray(c, cAt + 6 * ldc + LANES);
+      r6x2.intoArray(c, cAt + 6 * ldc + 2 * LANES);
+      r7x0.intoArray(c, cAt + 7 * ldc);
+      r7x1.intoArray(c, cAt + 7 * ldc + LANES);
+      r7x2.intoArray(c, cAt + 7 * ldc + 2 * LANES);
+    } else {
+      r0x0.add(FloatVector.fromArray(SPECIES, c, cAt))
+          .intoArray(c, cAt);
+      r0x1.add(FloatVector.fromArray(SPECIES, c, cAt + LANES))
+          .intoArray(c, cAt + LANES);
+      r0x2.add(FloatVector.fromArray(SPECIES, c, cAt + 2 * LANES))
+          .intoArray(c, cAt + 2 * LANES);
+      r1x0.add(FloatVector.fromArray(SPECIES, c, cAt + ldc))
+          .intoArray(c, cAt + ldc);
+      r1x1.add(FloatVector.fromArray(SPECIES, c, cAt + ldc + LANES))
+          .intoArray(c, cAt + ldc + LANES);
+      r1x2.add(FloatVector.fromArray(SPECIES, c, cAt + ldc + 2 * LANES))
+          .intoArray(c, cAt + ldc + 2 * LANES);
+      r2x0.add(FloatVector.fromArray(SPECIES, c, cAt + 2 * ldc))
+          .intoArray(c, cAt + 2 * ldc);
+      r2x1.add(FloatVector.fromArray(SPECIES, c, cAt + 2 * ldc + LANES))
+          .intoArray(c, cAt + 2 * ldc + LANES);
+      r2x2.add(FloatVector.fromArray(SPECIES, c, cAt + 2 * ldc + 2 * LANES))
+          .intoArray(c, cAt + 2 * ldc + 2 * LANES);
+      r3x0.add(FloatVector.fromArray(SPECIES, c, cAt + 3 * ldc))
+          .intoArray(c, cAt + 3 * ldc);
+      r3x1.add(FloatVector.fromArray(SPECIES, c, cAt + 3 * ldc + LANES))
+          .intoArray(c, cAt + 3 * ldc + LANES);
+      r3x2.add(FloatVector.fromArray(SPECIES, c, cAt + 3 * ldc + 2 * LANES))
+          .intoArray(c, cAt + 3 * ldc + 2 * LANES);
+      r4x0.add(FloatVector.fromArray(SPECIES, c, cAt + 4 * ldc))
+          .intoArray(c, cAt + 4 * ldc);
+      r4x1.add(FloatVector.fromArray(SPECIES, c, cAt + 4 * ldc + LANES))
+          .intoArray(c, cAt + 4 * ldc + LANES);
+      r4x2.add(FloatVector.fromArray(SPECIES, c, cAt + 4 * ldc + 2 * LANES))
+          .intoArray(c, cAt + 4 * ldc + 2 * LANES);
+      r5x0.add(FloatVector.fromArray(SPECIES, c, cAt + 5 * ldc))
+          .intoArray(c, cAt + 5 * ldc);
+      r5x1.add(FloatVector.fromArray(SPECIES, c, cAt + 5 * ldc + LANES))
+          .intoArray(c, cAt + 5 * ldc + LANES);
+      r5x2.add(FloatVector.fromArray(SPECIES, c, cAt + 5 * ldc + 2 * LANES))
+          .intoArray(c, cAt + 5 * ldc + 2 * LANES);
+      r6x0.add(FloatVector.fromArray(SPECIES, c, cAt + 6 * ldc))
+          .intoArray(c, cAt + 6 * ldc);
+      r6x1.add(FloatVector.fromArray(SPECIES, c, cAt + 6 * ldc + LANES))
+          .intoArray(c, cAt + 6 * ldc + LANES);
+      r6x2.add(FloatVector.fromArray(SPECIES, c, cAt + 6 * ldc + 2 * LANES))
+          .intoArray(c, cAt + 6 * ldc + 2 * LANES);
+      r7x0.add(FloatVector.fromArray(SPECIES, c, cAt + 7 * ldc))
+          .intoArray(c, cAt + 7 * ldc);
+      r7x1.add(FloatVector.fromArray(SPECIES, c, cAt + 7 * ldc + LANES))
+          .intoArray(c, cAt + 7 * ldc + LANES);
+      r7x2.add(FloatVector.fromArray(SPECIES, c, cAt + 7 * ldc + 2 * LANES))
+          .intoArray(c, cAt + 7 * ldc + 2 * LANES);
+    }
+  }
+}
