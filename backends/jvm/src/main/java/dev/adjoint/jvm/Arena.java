@@ -10,14 +10,14 @@ import java.util.Map;
 
 /**
  * The typed arrays one run works in, laid out by a memory plan: one array per dtype, booleans as
- * bytes. Constants are written once, when the arena is made. Not thread-safe: one run at a time.
+ * {@code boolean[]} (what the Vector API loads and stores masks from). Constants are written once, when the arena is made. Not thread-safe: one run at a time.
  */
 final class Arena {
   final float[] f32;
   final double[] f64;
   final int[] i32;
   final long[] i64;
-  final byte[] bool;
+  final boolean[] bool;
   final MemoryPlanner.Plan plan;
 
   Arena(KernelProgram program, MemoryPlanner.Plan plan) {
@@ -26,7 +26,7 @@ final class Arena {
     f64 = new double[plan.regionElements(DType.F64)];
     i32 = new int[plan.regionElements(DType.I32)];
     i64 = new long[plan.regionElements(DType.I64)];
-    bool = new byte[plan.regionElements(DType.BOOL)];
+    bool = new boolean[plan.regionElements(DType.BOOL)];
     for (Map.Entry<Buffer, NDArray> c : program.constants().entrySet()) {
       write(c.getKey(), c.getValue());
     }
@@ -59,7 +59,7 @@ final class Arena {
       }
       case BOOL -> {
         for (int i = 0; i < n; i++) {
-          bool[at + i] = (byte) (value.get(i) != 0 ? 1 : 0);
+          bool[at + i] = value.get(i) != 0;
         }
       }
     }
@@ -73,7 +73,7 @@ final class Arena {
       case F64 -> i -> f64[at + i];
       case I32 -> i -> i32[at + i];
       case I64 -> i -> i64[at + i];
-      case BOOL -> i -> bool[at + i];
+      case BOOL -> i -> bool[at + i] ? 1 : 0;
     });
   }
 

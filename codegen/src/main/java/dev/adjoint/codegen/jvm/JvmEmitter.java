@@ -32,7 +32,7 @@ public final class JvmEmitter {
   /** HotSpot's {@code HugeMethodLimit}: longer methods are never JIT-compiled. */
   public static final int HUGE_METHOD_LIMIT = 8000;
   /** Kernel methods take the arenas, the offset table and the batch size. */
-  public static final String KERNEL_DESCRIPTOR = "([F[D[I[J[B[II)V";
+  public static final String KERNEL_DESCRIPTOR = "([F[D[I[J[Z[II)V";
   static final int KERNELS_PER_CLASS = 128;
   static final int CALLS_PER_DRIVER_METHOD = 200;
   private static final String BODY = "dev/adjoint/runtime/ops/CompiledBody";

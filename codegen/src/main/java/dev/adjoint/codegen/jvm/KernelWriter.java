@@ -48,7 +48,7 @@ final class KernelWriter {
   private static final String POOLING = "dev/adjoint/runtime/ops/Pooling";
 
   /** Chunk methods take the kernel parameters, then the loop's extent, the chunk size and the chunk. */
-  static final String CHUNK_DESCRIPTOR = "([F[D[I[J[B[IIIII)V";
+  static final String CHUNK_DESCRIPTOR = "([F[D[I[J[Z[IIIII)V";
   /** Elements of work per chunk of a parallel loop: enough to pay for handing the chunk to a thread. */
   static final int CHUNK_WORK = 1 << 15;
   private static final int CHUNK_EXTENT = 7;
@@ -60,7 +60,7 @@ final class KernelWriter {
    * Per-element epilogue methods take the kernel parameters, then a tile: the outer coordinate, the
    * first row and the row count, the first column and the column count.
    */
-  static final String EPILOGUE_DESCRIPTOR = "([F[D[I[J[B[IIIIIII)V";
+  static final String EPILOGUE_DESCRIPTOR = "([F[D[I[J[Z[IIIIIII)V";
   private static final int TILE_OUTER = 7;
   private static final int TILE_ROW = 8;
   private static final int TILE_ROWS = 9;
@@ -421,7 +421,7 @@ final class KernelWriter {
     kernelArguments();
     mv.visitVarInsn(ILOAD, extent);
     pushInt(size);
-    mv.visitInvokeDynamicInsn("accept", "([F[D[I[J[B[IIII)Ljava/util/function/IntConsumer;", METAFACTORY,
+    mv.visitInvokeDynamicInsn("accept", "([F[D[I[J[Z[IIII)Ljava/util/function/IntConsumer;", METAFACTORY,
         Type.getType("(I)V"), new Handle(H_INVOKESTATIC, chunk[0], chunk[1], CHUNK_DESCRIPTOR, false),
         Type.getType("(I)V"));
     mv.visitMethodInsn(INVOKESTATIC, PARALLEL, "forEach", "(ILjava/util/function/IntConsumer;)V", false);
@@ -544,7 +544,7 @@ final class KernelWriter {
     }
     String[] tile = chunks.add(perElement);
     kernelArguments();
-    mv.visitInvokeDynamicInsn("apply", "([F[D[I[J[B[II)L" + TILE_EPILOGUE + ";", METAFACTORY,
+    mv.visitInvokeDynamicInsn("apply", "([F[D[I[J[Z[II)L" + TILE_EPILOGUE + ";", METAFACTORY,
         Type.getType("(IIIII)V"), new Handle(H_INVOKESTATIC, tile[0], tile[1], EPILOGUE_DESCRIPTOR, false),
         Type.getType("(IIIII)V"));
   }

@@ -15,9 +15,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Which innermost loops have a Vector API form. A loop over {@code var} is vectorizable when its
- * body is only stores of F32 (or only F64) values at indices where {@code var} has stride 1, and
- * every value is made of loads that are contiguous in {@code var} (stride 1) or do not depend on it
- * (broadcast), and of operations with a vector form. A buffer the loop stores may only be loaded at
+ * body is only stores of F32 (or only F64) values, and of BOOL values computed in that lane type
+ * (comparisons of its values: stored as masks), at indices where {@code var} has stride 1, and
+ * every value is made of loads that are contiguous in {@code var} (stride 1; a BOOL load is a
+ * mask) or do not depend on it (broadcast), and of operations with a vector form. A buffer the loop stores may only be loaded at
  * the index it is stored at, so running {@code L} iterations at once reads what one at a time
  * would. A select whose condition does not vary evaluates only the branch it picks, as the scalar
  * code does (so a guarded load stays guarded); one whose condition varies evaluates both, which
@@ -42,14 +43,25 @@ final class VectorLoops {
       return null;
     }
     DType lane = null;
+    for (Stmt s : body) {
+      if (s instanceof Stmt.Store st && st.buffer().dtype().isFloating()) {
+        if (lane != null && st.buffer().dtype() != lane) {
+          return null;
+        }
+        lane = st.buffer().dtype();
+      }
+    }
+    // Only masks stored: the lane type is that of the values they compare.
+    lane = lane != null ? lane : isMaskLoop(var, body, DType.F32) ? DType.F32 : DType.F64;
     Map<Buffer, Index> stored = new HashMap<>();
     for (Stmt s : body) {
-      if (!(s instanceof Stmt.Store st) || !st.buffer().dtype().isFloating() || st.index().stride(var) != 1
-          || (lane != null && st.buffer().dtype() != lane) || stored.put(st.buffer(), st.index()) != null) {
+      if (!(s instanceof Stmt.Store st) || st.index().stride(var) != 1 || stored.put(st.buffer(), st.index()) != null) {
         return null;
       }
-      lane = st.buffer().dtype();
-      if (!isValue(st.value(), var, lane)) {
+      boolean vectorForm = st.buffer().dtype() == DType.BOOL
+          ? isMask(st.value(), var, lane)
+          : st.buffer().dtype() == lane && isValue(st.value(), var, lane);
+      if (!vectorForm) {
         return null;
       }
     }
@@ -62,6 +74,12 @@ final class VectorLoops {
       });
     }
     return aliased[0] ? null : lane;
+  }
+
+  /** Whether every store in {@code body} is a BOOL one whose value is a mask over {@code lane}. */
+  private static boolean isMaskLoop(Var var, List<Stmt> body, DType lane) {
+    return body.stream().allMatch(s -> s instanceof Stmt.Store st && st.buffer().dtype() == DType.BOOL
+        && isMask(st.value(), var, lane));
   }
 
   /** The lane type of a reduction whose innermost loop is vectorizable, or null. */
@@ -79,7 +97,10 @@ final class VectorLoops {
       return e.dtype() == lane || e.dtype() == DType.BOOL ? Form.INVARIANT : null;
     }
     return switch (e) {
-      case Expr.Load l -> l.dtype() == lane && l.index().stride(var) == 1 ? Form.VALUE : null;
+      case Expr.Load l -> l.index().stride(var) != 1 ? null
+          : l.dtype() == lane ? Form.VALUE
+          : l.dtype() == DType.BOOL ? Form.MASK
+          : null;
       case Expr.Unary u -> u.dtype() == lane && hasVectorForm(u.fn()) && isValue(u.operand(), var, lane)
           ? Form.VALUE : null;
       case Expr.Binary b -> b.dtype() == lane && b.fn() != Op.BinaryFn.POW

@@ -59,6 +59,13 @@ final class VectorWriter {
     mainLoop(lane, varSlot, begin, end, 1, part -> {
       for (Stmt s : body) {
         Stmt.Store st = (Stmt.Store) s;
+        if (st.buffer().dtype() == DType.BOOL) {
+          mask(st.value(), var, lane);
+          mv.visitVarInsn(ALOAD, KernelWriter.arena(DType.BOOL));
+          scalar.index(st.index(), st.buffer());
+          mv.visitMethodInsn(INVOKEVIRTUAL, PACKAGE + "VectorMask", "intoArray", "([ZI)V", false);
+          continue;
+        }
         value(st.value(), var, lane);
         mv.visitVarInsn(ALOAD, KernelWriter.arena(lane));
         scalar.index(st.index(), st.buffer());
@@ -320,6 +327,12 @@ final class VectorWriter {
       return;
     }
     switch (e) {
+      case Expr.Load l -> {
+        species(lane);
+        mv.visitVarInsn(ALOAD, KernelWriter.arena(DType.BOOL));
+        scalar.index(l.index(), l.buffer());
+        mv.visitMethodInsn(INVOKESTATIC, PACKAGE + "VectorMask", "fromArray", "(" + SPECIES + "[ZI)" + MASK, false);
+      }
       case Expr.Compare c -> {
         value(c.left(), var, lane);
         mv.visitFieldInsn(GETSTATIC, OPERATORS, c.fn().name(), "L" + OPERATORS + "$Comparison;");
@@ -332,7 +345,7 @@ final class VectorWriter {
         mask(a.right(), var, lane);
         mv.visitMethodInsn(INVOKEVIRTUAL, PACKAGE + "VectorMask", "and", "(" + MASK + ")" + MASK, false);
       }
-      case Expr.Const _, Expr.Load _, Expr.IndexValue _, Expr.BatchSize _, Expr.LocalRef _, Expr.Unary _,
+      case Expr.Const _, Expr.IndexValue _, Expr.BatchSize _, Expr.LocalRef _, Expr.Unary _,
           Expr.Binary _, Expr.Select _, Expr.Cast _, Expr.Uniform _, Expr.Checked _ ->
           throw new IllegalStateException("no vector mask for " + e);
     }

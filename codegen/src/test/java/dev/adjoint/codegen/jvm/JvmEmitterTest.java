@@ -201,7 +201,7 @@ class JvmEmitterTest {
     }
     try {
       CompiledBody body = (CompiledBody) loader.loadClass(generated.driver()).getConstructor().newInstance();
-      body.run(new float[0], f64, new int[0], new long[0], new byte[0], offsets, 1);
+      body.run(new float[0], f64, new int[0], new long[0], new boolean[0], offsets, 1);
     } catch (ReflectiveOperationException e) {
       throw new AssertionError(e);
     }

@@ -50,6 +50,22 @@ class VectorizedCodeTest {
     return b.build(h, smooth.plus(picked));
   }
 
+  /**
+   * A comparison stored as a BOOL tensor and read back by a select: compiled without fusion, one
+   * loop stores a mask and the next loads it (the ReLU mask of a training step's backward pass).
+   */
+  private static Graph masks(DType dtype, int n) {
+    GraphBuilder b = new GraphBuilder("masks");
+    Tensor x = b.input("x", dtype, Shape.BATCH, n);
+    Tensor a = b.input("a", dtype, n);
+    Tensor mask = x.gt(a);
+    return b.build(mask, mask.select(x, a.times(2)), mask.select(x.times(a), x.exp()).sum(1));
+  }
+
+  private static Compiler unfused(boolean vectorize) {
+    return Compiler.jvm(o -> o.vectorize(vectorize).fusion(false));
+  }
+
   /** Sums, maxima, minima and means over rows, and the row softmax, whose loops are reductions. */
   private static Graph reductions(DType dtype, int n) {
     GraphBuilder b = new GraphBuilder("rows");
@@ -86,6 +102,9 @@ class VectorizedCodeTest {
       GeneratedCode.verify(reductions);
       assertTrue(reductions.bytecodeListing().contains("dev/adjoint/runtime/ops/VectorMath.sum"),
           () -> "vector sums in\n" + reductions.bytecodeListing());
+      String masks = unfused(true).compile(masks(dtype, 33)).bytecodeListing();
+      assertTrue(masks.contains("jdk/incubator/vector/VectorMask.intoArray"), "vector mask stores in\n" + masks);
+      assertTrue(masks.contains("jdk/incubator/vector/VectorMask.fromArray"), "vector mask loads in\n" + masks);
       assertFalse(compiler(false).compile(chain(dtype, 33)).bytecodeListing().contains("jdk/incubator/vector"),
           "vectorize(false) gives scalar code");
     }
@@ -116,6 +135,14 @@ class VectorizedCodeTest {
             Compare.assertClose(scalar.run(feeds), vector.run(feeds), () -> context + ", vector against scalar code");
           }
         }
+        Graph masks = masks(dtype, n);
+        CompiledProgram vector = unfused(true).compile(masks);
+        GeneratedCode.verify(vector);
+        Map<String, NDArray> feeds = feeds(masks, 3, 17L * n);
+        String context = "masks " + dtype + " n = " + n;
+        Compare.assertClose(ReferenceInterpreter.run(masks, feeds), vector.run(feeds), () -> context + ", vector code");
+        Compare.assertClose(unfused(false).compile(masks).run(feeds), vector.run(feeds),
+            () -> context + ", vector against scalar code");
       }
     }
   }
