@@ -246,7 +246,7 @@ public final class Lowering {
       body = CollapseLoops.apply(body);
       // In-place candidates never feed a moved value: their loads all vary with the store's index.
       List<Kernel.InPlace> inPlace = inPlace(body);
-      return new Kernel("k", names, LoopInvariants.apply(body), inPlace);
+      return new Kernel("k", names, LoopInvariants.apply(DuplicateLocals.apply(body)), inPlace);
     }
 
     /** A value with no elements for any batch size needs no kernel. */
