@@ -133,6 +133,10 @@ final class FloatConv {
 
   static void backwardFilter(
       ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dwt, int dwtOff) {
+    if (PLANE_ENABLED && PLANE.suitsFilterGradient(s)) {
+      PLANE.backwardFilter(s, x, xOff, gy, gOff, dwt, dwtOff);
+      return;
+    }
     int kernel = s.kernelSize();
     int slices = (s.n() + IMAGES_PER_SLICE - 1) / IMAGES_PER_SLICE;
     if (slices > 1 && s.og() * kernel <= MAX_SLICED_FILTER) {

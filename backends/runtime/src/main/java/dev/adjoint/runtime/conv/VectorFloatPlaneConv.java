@@ -41,12 +41,20 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
    * GEMM at 128 channels (147,456 weights), 1.4× slower at 256, 3× at 512.
    */
   private static final int MAX_WEIGHTS = 1 << 16;
+  /** Output channels and reduction steps per tile of the filter gradient. */
+  private static final int FILTER_CHANNELS = 4;
+  private static final int FILTER_STEPS = 6;
+  /** Values per tile of the filter gradient's accumulators: one vector per (channel, step). */
+  private static final int FILTER_TILE = FILTER_CHANNELS * FILTER_STEPS;
   /** The most padded values per batch of images handled at once (16 MiB), and per image. */
   private static final int MAX_PADDED_VALUES = 1 << 22;
 
-  /** The calling thread's padded planes and packed weights, reused from call to call. */
+  /**
+   * The calling thread's padded planes, packed weights and the filter gradient's accumulators,
+   * reused from call to call.
+   */
   private static final ThreadLocal<float[][]> BUFFERS =
-      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
   /** Each worker's tile of outputs for the task it runs. */
   private static final ThreadLocal<float[]> TASK_OUTPUT =
       ThreadLocal.withInitial(() -> new float[0]);
@@ -102,6 +110,92 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
   }
 
   /**
+   * Unit-stride layers as {@link #suits} takes them whose output rows are whole vectors (OW a
+   * multiple of 16: ResNet-20's 32² and 16² stages), with at least one image. Implicit GEMM
+   * spends most of its time there transposing im2col panels, which this path does not need.
+   */
+  @Override
+  public boolean suitsFilterGradient(ConvGeometry s) {
+    return suits(s) && s.ow() % LANES == 0 && s.n() > 0;
+  }
+
+  /**
+   * The filter gradient as dot products along the output rows: dw[o, k] = Σ over images and
+   * output positions of g[o, position] · x at the position shifted by step k. Each tile of 4
+   * output channels × 6 steps keeps one vector accumulator per pair, whose lanes are partial
+   * sums over the positions ≡ lane (mod 16), runs over the images in order (its accumulators
+   * spilled between images, so that one image's gradient and planes stay in cache while every
+   * tile reads them) and is folded lane by lane in order at the end. Tasks split the tiles, never
+   * the sum, so the bits do not depend on the threads.
+   */
+  @Override
+  public void backwardFilter(
+      ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dw, int dwOff) {
+    Layout layout = Layout.of(s);
+    int kernel = s.kernelSize();
+    int channelTiles = ceilDiv(s.og(), FILTER_CHANNELS);
+    int stepTiles = ceilDiv(kernel, FILTER_STEPS);
+    int groupTiles = channelTiles * stepTiles;
+    int tiles = s.groups() * groupTiles;
+    float[][] buffers = BUFFERS.get();
+    float[] spill = grow(buffers, 2, (long) tiles * FILTER_TILE * LANES);
+    // Whole images per batch: a tile's sum runs over the images in order.
+    int imageValues = s.groups() * layout.imageSize;
+    int imagesPerBatch = Math.max(1, Math.min(s.n(), MAX_PADDED_VALUES / imageValues));
+    float[] input = grow(buffers, 0, (long) imagesPerBatch * imageValues);
+    int tilesPerTask = ceilDiv(tiles, Math.min(tiles, TASKS_PER_THREAD * Parallel.threads()));
+    int tasks = ceilDiv(tiles, tilesPerTask);
+    for (int firstImage = 0; firstImage < s.n(); firstImage += imagesPerBatch) {
+      int first = firstImage;
+      int images = Math.min(imagesPerBatch, s.n() - first);
+      Parallel.forEach(images * s.groups() * s.cg(), chunk -> {
+        int item = chunk / s.cg();
+        packPlane(s, x, xOff, first + item / s.groups(), item % s.groups(), chunk % s.cg(), layout,
+            input, item * layout.imageSize);
+      });
+      Parallel.forEach(tasks, task -> {
+        int end = Math.min(tiles, (task + 1) * tilesPerTask);
+        for (int b = first; b < first + images; b++) {
+          for (int tile = task * tilesPerTask; tile < end; tile++) {
+            int g = tile / groupTiles;
+            int o0 = (tile % groupTiles) / stepTiles * FILTER_CHANNELS;
+            int k0 = (tile % stepTiles) * FILTER_STEPS;
+            // Past the last channel or step, a tile repeats the last one; those sums are dropped.
+            int gBase = gOff + (b * s.o() + g * s.og()) * s.outputPlane();
+            int xBase = ((b - first) * s.groups() + g) * layout.imageSize;
+            filterTile(gy, gRow(s, gBase, o0, 0), gRow(s, gBase, o0, 1), gRow(s, gBase, o0, 2),
+                gRow(s, gBase, o0, 3), input, xBase + layout.step(k0), xBase + layout.step(k0 + 1),
+                xBase + layout.step(k0 + 2), xBase + layout.step(k0 + 3),
+                xBase + layout.step(k0 + 4), xBase + layout.step(k0 + 5),
+                s.oh(), s.ow(), layout.pitch, spill, tile * FILTER_TILE * LANES, b == 0);
+          }
+        }
+      });
+    }
+    Parallel.forEach(tiles, tile -> {
+      int g = tile / groupTiles;
+      int o0 = (tile % groupTiles) / stepTiles * FILTER_CHANNELS;
+      int k0 = (tile % stepTiles) * FILTER_STEPS;
+      int at = tile * FILTER_TILE * LANES;
+      for (int r = 0; r < FILTER_CHANNELS && o0 + r < s.og(); r++) {
+        for (int t = 0; t < FILTER_STEPS && k0 + t < kernel; t++) {
+          int lanes = at + (r * FILTER_STEPS + t) * LANES;
+          float sum = 0f;
+          for (int lane = 0; lane < LANES; lane++) {
+            sum += spill[lanes + lane];
+          }
+          dw[dwOff + (g * s.og() + o0 + r) * kernel + k0 + t] = sum;
+        }
+      }
+    });
+  }
+
+  /** Where output channel o0 + r of an image's group starts in g (past the end: the last one). */
+  private static int gRow(ConvGeometry s, int gBase, int o0, int r) {
+    return gBase + Math.min(s.og() - 1, o0 + r) * s.outputPlane();
+  }
+
+  /**
    * The padded plane of one convolution: its pitch, the positions computed per image ({@code
    * span}, in {@code tiles} of 48), the values per padded image, the packed weights' panels and
    * the shift of each reduction step.
@@ -127,6 +221,11 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
       }
       return new Layout(s, pitch, plane, span, tiles, (int) imageSize(s), panels,
           panels * ROWS * kernel, ceilDiv(kernel, ceilDiv(kernel, MAX_DEPTH_BLOCK)), offsets);
+    }
+
+    /** The shift of reduction step k (past the last step: the last one's). */
+    int step(int k) {
+      return offsets[Math.min(offsets.length - 1, k)];
     }
 
     /**
@@ -258,6 +357,114 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
 
   private static int ceilDiv(int x, int y) {
     return (x + y - 1) / y;
+  }
+
+  /**
+   * One image's part of a tile of the filter gradient, 4 output channels × 6 reduction steps:
+   * per vector of 16 output positions in a row, the output gradient of each channel (rows
+   * {@code g0..g3}) times the input at each step's shift ({@code x0..x5}), into 24 vector
+   * accumulators whose lanes are partial sums. They start from the spill (zero for the first
+   * image) and go back to it. Written out, as in {@link #tile}: the accumulators must be locals.
+   */
+  private static void filterTile(
+      float[] g, int g0, int g1, int g2, int g3, float[] x,
+      int x0, int x1, int x2, int x3, int x4, int x5, int rows, int width, int pitch,
+      float[] spill, int at, boolean first) {
+    if (first) {
+      Arrays.fill(spill, at, at + FILTER_TILE * LANES, 0f);
+    }
+    FloatVector a0x0 = FloatVector.fromArray(SPECIES, spill, at + 0);
+    FloatVector a0x1 = FloatVector.fromArray(SPECIES, spill, at + 16);
+    FloatVector a0x2 = FloatVector.fromArray(SPECIES, spill, at + 32);
+    FloatVector a0x3 = FloatVector.fromArray(SPECIES, spill, at + 48);
+    FloatVector a0x4 = FloatVector.fromArray(SPECIES, spill, at + 64);
+    FloatVector a0x5 = FloatVector.fromArray(SPECIES, spill, at + 80);
+    FloatVector a1x0 = FloatVector.fromArray(SPECIES, spill, at + 96);
+    FloatVector a1x1 = FloatVector.fromArray(SPECIES, spill, at + 112);
+    FloatVector a1x2 = FloatVector.fromArray(SPECIES, spill, at + 128);
+    FloatVector a1x3 = FloatVector.fromArray(SPECIES, spill, at + 144);
+    FloatVector a1x4 = FloatVector.fromArray(SPECIES, spill, at + 160);
+    FloatVector a1x5 = FloatVector.fromArray(SPECIES, spill, at + 176);
+    FloatVector a2x0 = FloatVector.fromArray(SPECIES, spill, at + 192);
+    FloatVector a2x1 = FloatVector.fromArray(SPECIES, spill, at + 208);
+    FloatVector a2x2 = FloatVector.fromArray(SPECIES, spill, at + 224);
+    FloatVector a2x3 = FloatVector.fromArray(SPECIES, spill, at + 240);
+    FloatVector a2x4 = FloatVector.fromArray(SPECIES, spill, at + 256);
+    FloatVector a2x5 = FloatVector.fromArray(SPECIES, spill, at + 272);
+    FloatVector a3x0 = FloatVector.fromArray(SPECIES, spill, at + 288);
+    FloatVector a3x1 = FloatVector.fromArray(SPECIES, spill, at + 304);
+    FloatVector a3x2 = FloatVector.fromArray(SPECIES, spill, at + 320);
+    FloatVector a3x3 = FloatVector.fromArray(SPECIES, spill, at + 336);
+    FloatVector a3x4 = FloatVector.fromArray(SPECIES, spill, at + 352);
+    FloatVector a3x5 = FloatVector.fromArray(SPECIES, spill, at + 368);
+    // The gradient's rows are contiguous whole vectors; the input's rows are pitch apart.
+    int xRow = 0;
+    int col = 0;
+    for (int q = 0; q < rows * width; q += LANES) {
+      FloatVector gv0 = FloatVector.fromArray(SPECIES, g, g0 + q);
+      FloatVector gv1 = FloatVector.fromArray(SPECIES, g, g1 + q);
+      FloatVector gv2 = FloatVector.fromArray(SPECIES, g, g2 + q);
+      FloatVector gv3 = FloatVector.fromArray(SPECIES, g, g3 + q);
+      FloatVector x0v = FloatVector.fromArray(SPECIES, x, x0 + xRow + col);
+      a0x0 = gv0.fma(x0v, a0x0);
+      a1x0 = gv1.fma(x0v, a1x0);
+      a2x0 = gv2.fma(x0v, a2x0);
+      a3x0 = gv3.fma(x0v, a3x0);
+      FloatVector x1v = FloatVector.fromArray(SPECIES, x, x1 + xRow + col);
+      a0x1 = gv0.fma(x1v, a0x1);
+      a1x1 = gv1.fma(x1v, a1x1);
+      a2x1 = gv2.fma(x1v, a2x1);
+      a3x1 = gv3.fma(x1v, a3x1);
+      FloatVector x2v = FloatVector.fromArray(SPECIES, x, x2 + xRow + col);
+      a0x2 = gv0.fma(x2v, a0x2);
+      a1x2 = gv1.fma(x2v, a1x2);
+      a2x2 = gv2.fma(x2v, a2x2);
+      a3x2 = gv3.fma(x2v, a3x2);
+      FloatVector x3v = FloatVector.fromArray(SPECIES, x, x3 + xRow + col);
+      a0x3 = gv0.fma(x3v, a0x3);
+      a1x3 = gv1.fma(x3v, a1x3);
+      a2x3 = gv2.fma(x3v, a2x3);
+      a3x3 = gv3.fma(x3v, a3x3);
+      FloatVector x4v = FloatVector.fromArray(SPECIES, x, x4 + xRow + col);
+      a0x4 = gv0.fma(x4v, a0x4);
+      a1x4 = gv1.fma(x4v, a1x4);
+      a2x4 = gv2.fma(x4v, a2x4);
+      a3x4 = gv3.fma(x4v, a3x4);
+      FloatVector x5v = FloatVector.fromArray(SPECIES, x, x5 + xRow + col);
+      a0x5 = gv0.fma(x5v, a0x5);
+      a1x5 = gv1.fma(x5v, a1x5);
+      a2x5 = gv2.fma(x5v, a2x5);
+      a3x5 = gv3.fma(x5v, a3x5);
+      col += LANES;
+      if (col == width) {
+        col = 0;
+        xRow += pitch;
+      }
+    }
+    a0x0.intoArray(spill, at + 0);
+    a0x1.intoArray(spill, at + 16);
+    a0x2.intoArray(spill, at + 32);
+    a0x3.intoArray(spill, at + 48);
+    a0x4.intoArray(spill, at + 64);
+    a0x5.intoArray(spill, at + 80);
+    a1x0.intoArray(spill, at + 96);
+    a1x1.intoArray(spill, at + 112);
+    a1x2.intoArray(spill, at + 128);
+    a1x3.intoArray(spill, at + 144);
+    a1x4.intoArray(spill, at + 160);
+    a1x5.intoArray(spill, at + 176);
+    a2x0.intoArray(spill, at + 192);
+    a2x1.intoArray(spill, at + 208);
+    a2x2.intoArray(spill, at + 224);
+    a2x3.intoArray(spill, at + 240);
+    a2x4.intoArray(spill, at + 256);
+    a2x5.intoArray(spill, at + 272);
+    a3x0.intoArray(spill, at + 288);
+    a3x1.intoArray(spill, at + 304);
+    a3x2.intoArray(spill, at + 320);
+    a3x3.intoArray(spill, at + 336);
+    a3x4.intoArray(spill, at + 352);
+    a3x5.intoArray(spill, at + 368);
   }
 
   /**

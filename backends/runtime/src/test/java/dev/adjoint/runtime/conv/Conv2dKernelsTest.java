@@ -28,8 +28,10 @@ class Conv2dKernelsTest {
    * tile, then groups with stride, dilation and trailing padding. The unit-stride ones the
    * direct path does not take run on the padded plane on 512-bit vectors; the last three are
    * for it: ResNet-20's 16 channels, a dilated 3×2 with rows wider than the plane's pitch and
-   * trailing padding, a left padding past every input column, and a padded 1×1 over images
-   * large enough that their padded planes are made in two batches.
+   * trailing padding, and a left padding past every input column. The last two have output rows
+   * of whole vectors, whose filter gradient also takes the plane: 16² with 16 channels, and
+   * groups of 5 output channels and 18 reduction steps (edge tiles both ways) with dilation and
+   * trailing padding.
    */
   private static final ConvReference[] LAYERS = {
     new ConvReference(1, 32, 13, 11, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 11),
@@ -45,7 +47,8 @@ class Conv2dKernelsTest {
     new ConvReference(3, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 12, 12),
     new ConvReference(2, 16, 7, 9, 20, 3, 2, 1, 1, 2, 0, 1, 3, 1, 9, 5),
     new ConvReference(1, 4, 5, 5, 8, 3, 3, 1, 1, 1, 6, 1, 1, 1, 5, 3),
-    new ConvReference(10, 8, 230, 230, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 232, 232),
+    new ConvReference(2, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 16, 16),
+    new ConvReference(3, 6, 9, 20, 10, 3, 2, 1, 1, 1, 1, 2, 1, 2, 7, 32),
   };
 
   @Test
@@ -111,11 +114,13 @@ class Conv2dKernelsTest {
   void forwardEpiloguesOnLayerShapesSeeEveryFinishedOutputOnce() {
     boolean anyDirect = false;
     boolean anyPlane = false;
+    boolean anyPlaneFilter = false;
     for (ConvReference r : LAYERS) {
       ConvGeometry geometry = new ConvGeometry(r.n(), r.c(), r.h(), r.w(), r.o(), r.kh(), r.kw(),
           r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(), r.oh(), r.ow());
       anyDirect |= FloatConv.DIRECT.suits(geometry);
       anyPlane |= !FloatConv.DIRECT.suits(geometry) && FloatConv.PLANE.suits(geometry);
+      anyPlaneFilter |= FloatConv.PLANE.suitsFilterGradient(geometry);
       for (int threads : new int[] {1, 2}) {
         Parallel.setThreads(threads);
         SplittableRandom random = new SplittableRandom(r.hashCode() + threads);
@@ -129,6 +134,42 @@ class Conv2dKernelsTest {
         "the direct path is covered wherever it exists");
     assertEquals(FloatConv.PLANE != FloatDirectConv.NONE, anyPlane,
         "the padded-plane path is covered wherever it exists");
+    assertEquals(FloatConv.PLANE != FloatDirectConv.NONE, anyPlaneFilter,
+        "the padded-plane filter gradient is covered wherever it exists");
+  }
+
+  /**
+   * A padded 1×1 over images large enough that the padded planes are made in two batches (9
+   * images, then 1). The values are positive, so a sum that missed images would be far outside
+   * the rounding bound: with signed values the bound over 576,000 terms is loose enough to hide
+   * one.
+   */
+  @Test
+  void paddedPlanesMadeInBatchesCoverEveryImage() {
+    ConvReference r = new ConvReference(10, 8, 238, 238, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 240, 240);
+    SplittableRandom random = new SplittableRandom(5);
+    float[] x = positive(r.inputSize(), random);
+    float[] wt = positive(r.weightSize(), random);
+    float[] g = positive(r.outputSize(), random);
+    FloatResults f = runF32(r, x, wt, g);
+    double[] forward = r.forward(Conv2dKernelsProperties.toDouble(x),
+        Conv2dKernelsProperties.toDouble(wt))[0];
+    double[] filter = r.backwardFilter(Conv2dKernelsProperties.toDouble(x),
+        Conv2dKernelsProperties.toDouble(g))[0];
+    for (int i = 0; i < forward.length; i++) {
+      assertEquals(forward[i], f.y[i], 1e-5 * forward[i], "forward, element " + i);
+    }
+    for (int i = 0; i < filter.length; i++) {
+      assertEquals(filter[i], f.dw[i], 1e-3 * filter[i], "backwardFilter, element " + i);
+    }
+  }
+
+  private static float[] positive(int length, SplittableRandom random) {
+    float[] values = new float[length];
+    for (int i = 0; i < length; i++) {
+      values[i] = (float) random.nextDouble(0.5, 1);
+    }
+    return values;
   }
 
   @Test
