@@ -46,6 +46,9 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
   private static final int FILTER_STEPS = 6;
   /** Values per tile of the filter gradient's accumulators: one vector per (channel, step). */
   private static final int FILTER_TILE = FILTER_CHANNELS * FILTER_STEPS;
+  /** Reduction steps and output channels (two vectors) per tile of the outer-product form. */
+  private static final int OUTER_ROWS = 12;
+  private static final int OUTER_COLS = 2 * LANES;
   /** The most padded values per batch of images handled at once (16 MiB), and per image. */
   private static final int MAX_PADDED_VALUES = 1 << 22;
 
@@ -110,26 +113,46 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
   }
 
   /**
-   * Unit-stride layers as {@link #suits} takes them whose output rows are whole vectors (OW a
-   * multiple of 16: ResNet-20's 32² and 16² stages), with at least one image. Implicit GEMM
-   * spends most of its time there transposing im2col panels, which this path does not need.
+   * Layers with at least one image and a kernel larger than 1×1 whose weights and padded images
+   * are small enough ({@link #MAX_WEIGHTS}, {@link #MAX_PADDED_VALUES}), any stride: implicit
+   * GEMM spends most of their time transposing im2col panels, which neither of the two forms
+   * here needs ({@link #dotProducts}, {@link #outerProducts}). A 1×1 kernel's im2col is the input
+   * itself, which GEMM packs cheaply, and here making the planes cost more than the products:
+   * ResNet-20's 1×1/2 projections made its training step 10 ms slower.
    */
   @Override
   public boolean suitsFilterGradient(ConvGeometry s) {
-    return suits(s) && s.ow() % LANES == 0 && s.n() > 0;
+    return FloatVector.SPECIES_PREFERRED.length() == LANES
+        && s.n() > 0
+        && s.kh() * s.kw() > 1
+        && (long) s.og() * s.kernelSize() <= MAX_WEIGHTS
+        && Layout.imageSize(s) <= MAX_PADDED_VALUES
+        && (long) s.groups() * s.outputPlane() * ceilDiv(s.og(), OUTER_COLS) * OUTER_COLS
+            <= MAX_PADDED_VALUES;
+  }
+
+  @Override
+  public void backwardFilter(
+      ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dw, int dwOff) {
+    if (s.sh() == 1 && s.sw() == 1 && s.ow() % LANES == 0 && s.og() < OUTER_COLS) {
+      dotProducts(s, x, xOff, gy, gOff, dw, dwOff);
+    } else {
+      outerProducts(s, x, xOff, gy, gOff, dw, dwOff);
+    }
   }
 
   /**
-   * The filter gradient as dot products along the output rows: dw[o, k] = Σ over images and
-   * output positions of g[o, position] · x at the position shifted by step k. Each tile of 4
+   * The filter gradient as dot products along the output rows, for unit strides, rows of whole
+   * vectors and fewer than 32 output channels per group (ResNet-20's 16-channel stage, where the
+   * outer products would waste half their columns): dw[o, k] = Σ over images and output
+   * positions of g[o, position] · x at the position shifted by step k. Each tile of 4
    * output channels × 6 steps keeps one vector accumulator per pair, whose lanes are partial
    * sums over the positions ≡ lane (mod 16), runs over the images in order (its accumulators
    * spilled between images, so that one image's gradient and planes stay in cache while every
    * tile reads them) and is folded lane by lane in order at the end. Tasks split the tiles, never
    * the sum, so the bits do not depend on the threads.
    */
-  @Override
-  public void backwardFilter(
+  private static void dotProducts(
       ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dw, int dwOff) {
     Layout layout = Layout.of(s);
     int kernel = s.kernelSize();
@@ -190,6 +213,98 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
     });
   }
 
+  /**
+   * The filter gradient as outer products, any stride: dwᵀ[k, o] = Σ over images and output
+   * positions q of x at q's place in the plane shifted by step k, times g[o, q]. This is GEMM with
+   * the im2col matrix read in place from the padded planes (a table holds each output position's
+   * place, the layout each step's shift) and the gradient transposed per image to [q][o], zero
+   * columns filling it to a multiple of 32. A tile of 12 steps × 32 channels holds 24 vector
+   * accumulators of finished sums, runs over the images in order (spilled between images, so
+   * that one image's planes and gradient stay in cache while every tile reads them), and tasks
+   * split the tiles, never the sum: the bits do not depend on the threads.
+   */
+  private static void outerProducts(
+      ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dw, int dwOff) {
+    Layout layout = Layout.of(s);
+    int kernel = s.kernelSize();
+    int p = s.outputPlane();
+    int cols = ceilDiv(s.og(), OUTER_COLS) * OUTER_COLS;
+    int colTiles = cols / OUTER_COLS;
+    int groupTiles = ceilDiv(kernel, OUTER_ROWS) * colTiles;
+    int tiles = s.groups() * groupTiles;
+    int[] positions = new int[p];
+    for (int q = 0; q < p; q++) {
+      positions[q] = (q / s.ow()) * s.sh() * layout.pitch + (q % s.ow()) * s.sw();
+    }
+    float[][] buffers = BUFFERS.get();
+    float[] spill = grow(buffers, 2, (long) tiles * OUTER_ROWS * OUTER_COLS);
+    // Per image and group: its padded planes, then (after all planes) its transposed gradient.
+    long perImage = (long) s.groups() * (layout.imageSize + (long) p * cols);
+    int imagesPerBatch = (int) Math.max(1, Math.min(s.n(), MAX_PADDED_VALUES / perImage));
+    float[] input = grow(buffers, 0, imagesPerBatch * perImage);
+    int transposedAt = imagesPerBatch * s.groups() * layout.imageSize;
+    int tilesPerTask = ceilDiv(tiles, Math.min(tiles, TASKS_PER_THREAD * Parallel.threads()));
+    int tasks = ceilDiv(tiles, tilesPerTask);
+    for (int firstImage = 0; firstImage < s.n(); firstImage += imagesPerBatch) {
+      int first = firstImage;
+      int items = Math.min(imagesPerBatch, s.n() - first) * s.groups();
+      Parallel.forEach(items * (s.cg() + 1), chunk -> {
+        int item = chunk / (s.cg() + 1);
+        int b = first + item / s.groups();
+        int g = item % s.groups();
+        int channel = chunk % (s.cg() + 1);
+        if (channel < s.cg()) {
+          packPlane(s, x, xOff, b, g, channel, layout, input, item * layout.imageSize);
+        } else {
+          transposeGradient(s, gy, gOff + (b * s.o() + g * s.og()) * p, cols, input,
+              transposedAt + item * p * cols);
+        }
+      });
+      Parallel.forEach(tasks, task -> {
+        int end = Math.min(tiles, (task + 1) * tilesPerTask);
+        for (int b = first; b < first + items / s.groups(); b++) {
+          for (int tile = task * tilesPerTask; tile < end; tile++) {
+            int item = (b - first) * s.groups() + tile / groupTiles;
+            int k0 = (tile % groupTiles) / colTiles * OUTER_ROWS;
+            int c0 = (tile % colTiles) * OUTER_COLS;
+            outerTile(p, positions, input, item * layout.imageSize, layout.offsets, k0, input,
+                transposedAt + item * p * cols + c0, cols, spill, tile * OUTER_ROWS * OUTER_COLS,
+                b == 0);
+          }
+        }
+      });
+    }
+    Parallel.forEach(tiles, tile -> {
+      int g = tile / groupTiles;
+      int k0 = (tile % groupTiles) / colTiles * OUTER_ROWS;
+      int c0 = (tile % colTiles) * OUTER_COLS;
+      int at = tile * OUTER_ROWS * OUTER_COLS;
+      for (int r = 0; r < OUTER_ROWS && k0 + r < kernel; r++) {
+        for (int j = 0; j < OUTER_COLS && c0 + j < s.og(); j++) {
+          dw[dwOff + (g * s.og() + c0 + j) * kernel + k0 + r] = spill[at + r * OUTER_COLS + j];
+        }
+      }
+    });
+  }
+
+  /**
+   * One image and group's output gradient g[o][q] as [q][cols] at {@code at}: column o holds
+   * channel o, the columns past the group's channels zeros.
+   */
+  private static void transposeGradient(
+      ConvGeometry s, float[] gy, int from, int cols, float[] dst, int at) {
+    int p = s.outputPlane();
+    for (int q = 0; q < p; q++) {
+      Arrays.fill(dst, at + q * cols + s.og(), at + (q + 1) * cols, 0f);
+    }
+    for (int o = 0; o < s.og(); o++) {
+      int row = from + o * p;
+      for (int q = 0; q < p; q++) {
+        dst[at + q * cols + o] = gy[row + q];
+      }
+    }
+  }
+
   /** Where output channel o0 + r of an image's group starts in g (past the end: the last one). */
   private static int gRow(ConvGeometry s, int gBase, int o0, int r) {
     return gBase + Math.min(s.og() - 1, o0 + r) * s.outputPlane();
@@ -205,8 +320,8 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
       int groupWeights, int depthBlock, int[] offsets) {
 
     static Layout of(ConvGeometry s) {
-      int pitch = s.ow() + (s.kw() - 1) * s.dw();
-      int plane = (s.oh() + (s.kh() - 1) * s.dh()) * pitch;
+      int pitch = (int) pitch(s);
+      int plane = (int) (rows(s) * pitch);
       int span = s.oh() * pitch;
       int tiles = ceilDiv(span, COLS);
       int kernel = s.kernelSize();
@@ -233,10 +348,20 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
      * the span; its reads, shifted by up to a whole plane plus (KW-1)·DW, stay inside.
      */
     static long imageSize(ConvGeometry s) {
-      long pitch = s.ow() + (long) (s.kw() - 1) * s.dw();
+      long pitch = pitch(s);
       long span = s.oh() * pitch;
-      long plane = span + (long) (s.kh() - 1) * s.dh() * pitch;
-      return s.cg() * plane + (span + COLS - 1) / COLS * COLS - span + (long) (s.kw() - 1) * s.dw();
+      return s.cg() * rows(s) * pitch + (span + COLS - 1) / COLS * COLS - span
+          + (long) (s.kw() - 1) * s.dw();
+    }
+
+    /** The plane's width: the input columns the output reads, from the first padded one. */
+    static long pitch(ConvGeometry s) {
+      return (long) (s.ow() - 1) * s.sw() + (long) (s.kw() - 1) * s.dw() + 1;
+    }
+
+    /** The plane's rows, likewise. */
+    static long rows(ConvGeometry s) {
+      return (long) (s.oh() - 1) * s.sh() + (long) (s.kh() - 1) * s.dh() + 1;
     }
 
     /**
@@ -357,6 +482,123 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
 
   private static int ceilDiv(int x, int y) {
     return (x + y - 1) / y;
+  }
+
+  /**
+   * One image's part of a tile of the outer-product filter gradient, 12 reduction steps × 32
+   * output channels: per output position, the two vectors of its transposed gradient row times
+   * the input at the position's place shifted by each step (past the last step: the last one's,
+   * dropped later), into 24 accumulators that start from the spill (zero for the first image)
+   * and go back to it. Written out, as in {@link #tile}.
+   */
+  private static void outerTile(
+      int depth, int[] positions, float[] x, int xAt, int[] offsets, int k0, float[] gt, int gAt,
+      int gStride, float[] spill, int at, boolean first) {
+    if (first) {
+      Arrays.fill(spill, at, at + OUTER_ROWS * OUTER_COLS, 0f);
+    }
+    int last = offsets.length - 1;
+    int x0 = xAt + offsets[Math.min(last, k0 + 0)];
+    int x1 = xAt + offsets[Math.min(last, k0 + 1)];
+    int x2 = xAt + offsets[Math.min(last, k0 + 2)];
+    int x3 = xAt + offsets[Math.min(last, k0 + 3)];
+    int x4 = xAt + offsets[Math.min(last, k0 + 4)];
+    int x5 = xAt + offsets[Math.min(last, k0 + 5)];
+    int x6 = xAt + offsets[Math.min(last, k0 + 6)];
+    int x7 = xAt + offsets[Math.min(last, k0 + 7)];
+    int x8 = xAt + offsets[Math.min(last, k0 + 8)];
+    int x9 = xAt + offsets[Math.min(last, k0 + 9)];
+    int x10 = xAt + offsets[Math.min(last, k0 + 10)];
+    int x11 = xAt + offsets[Math.min(last, k0 + 11)];
+    FloatVector c0x0 = FloatVector.fromArray(SPECIES, spill, at + 0);
+    FloatVector c0x1 = FloatVector.fromArray(SPECIES, spill, at + 16);
+    FloatVector c1x0 = FloatVector.fromArray(SPECIES, spill, at + 32);
+    FloatVector c1x1 = FloatVector.fromArray(SPECIES, spill, at + 48);
+    FloatVector c2x0 = FloatVector.fromArray(SPECIES, spill, at + 64);
+    FloatVector c2x1 = FloatVector.fromArray(SPECIES, spill, at + 80);
+    FloatVector c3x0 = FloatVector.fromArray(SPECIES, spill, at + 96);
+    FloatVector c3x1 = FloatVector.fromArray(SPECIES, spill, at + 112);
+    FloatVector c4x0 = FloatVector.fromArray(SPECIES, spill, at + 128);
+    FloatVector c4x1 = FloatVector.fromArray(SPECIES, spill, at + 144);
+    FloatVector c5x0 = FloatVector.fromArray(SPECIES, spill, at + 160);
+    FloatVector c5x1 = FloatVector.fromArray(SPECIES, spill, at + 176);
+    FloatVector c6x0 = FloatVector.fromArray(SPECIES, spill, at + 192);
+    FloatVector c6x1 = FloatVector.fromArray(SPECIES, spill, at + 208);
+    FloatVector c7x0 = FloatVector.fromArray(SPECIES, spill, at + 224);
+    FloatVector c7x1 = FloatVector.fromArray(SPECIES, spill, at + 240);
+    FloatVector c8x0 = FloatVector.fromArray(SPECIES, spill, at + 256);
+    FloatVector c8x1 = FloatVector.fromArray(SPECIES, spill, at + 272);
+    FloatVector c9x0 = FloatVector.fromArray(SPECIES, spill, at + 288);
+    FloatVector c9x1 = FloatVector.fromArray(SPECIES, spill, at + 304);
+    FloatVector c10x0 = FloatVector.fromArray(SPECIES, spill, at + 320);
+    FloatVector c10x1 = FloatVector.fromArray(SPECIES, spill, at + 336);
+    FloatVector c11x0 = FloatVector.fromArray(SPECIES, spill, at + 352);
+    FloatVector c11x1 = FloatVector.fromArray(SPECIES, spill, at + 368);
+    for (int d = 0; d < depth; d++) {
+      int q = positions[d];
+      FloatVector lo = FloatVector.fromArray(SPECIES, gt, gAt + d * gStride);
+      FloatVector hi = FloatVector.fromArray(SPECIES, gt, gAt + d * gStride + LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, x[x0 + q]);
+      c0x0 = lo.fma(a0, c0x0);
+      c0x1 = hi.fma(a0, c0x1);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, x[x1 + q]);
+      c1x0 = lo.fma(a1, c1x0);
+      c1x1 = hi.fma(a1, c1x1);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, x[x2 + q]);
+      c2x0 = lo.fma(a2, c2x0);
+      c2x1 = hi.fma(a2, c2x1);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, x[x3 + q]);
+      c3x0 = lo.fma(a3, c3x0);
+      c3x1 = hi.fma(a3, c3x1);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, x[x4 + q]);
+      c4x0 = lo.fma(a4, c4x0);
+      c4x1 = hi.fma(a4, c4x1);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, x[x5 + q]);
+      c5x0 = lo.fma(a5, c5x0);
+      c5x1 = hi.fma(a5, c5x1);
+      FloatVector a6 = FloatVector.broadcast(SPECIES, x[x6 + q]);
+      c6x0 = lo.fma(a6, c6x0);
+      c6x1 = hi.fma(a6, c6x1);
+      FloatVector a7 = FloatVector.broadcast(SPECIES, x[x7 + q]);
+      c7x0 = lo.fma(a7, c7x0);
+      c7x1 = hi.fma(a7, c7x1);
+      FloatVector a8 = FloatVector.broadcast(SPECIES, x[x8 + q]);
+      c8x0 = lo.fma(a8, c8x0);
+      c8x1 = hi.fma(a8, c8x1);
+      FloatVector a9 = FloatVector.broadcast(SPECIES, x[x9 + q]);
+      c9x0 = lo.fma(a9, c9x0);
+      c9x1 = hi.fma(a9, c9x1);
+      FloatVector a10 = FloatVector.broadcast(SPECIES, x[x10 + q]);
+      c10x0 = lo.fma(a10, c10x0);
+      c10x1 = hi.fma(a10, c10x1);
+      FloatVector a11 = FloatVector.broadcast(SPECIES, x[x11 + q]);
+      c11x0 = lo.fma(a11, c11x0);
+      c11x1 = hi.fma(a11, c11x1);
+    }
+    c0x0.intoArray(spill, at + 0);
+    c0x1.intoArray(spill, at + 16);
+    c1x0.intoArray(spill, at + 32);
+    c1x1.intoArray(spill, at + 48);
+    c2x0.intoArray(spill, at + 64);
+    c2x1.intoArray(spill, at + 80);
+    c3x0.intoArray(spill, at + 96);
+    c3x1.intoArray(spill, at + 112);
+    c4x0.intoArray(spill, at + 128);
+    c4x1.intoArray(spill, at + 144);
+    c5x0.intoArray(spill, at + 160);
+    c5x1.intoArray(spill, at + 176);
+    c6x0.intoArray(spill, at + 192);
+    c6x1.intoArray(spill, at + 208);
+    c7x0.intoArray(spill, at + 224);
+    c7x1.intoArray(spill, at + 240);
+    c8x0.intoArray(spill, at + 256);
+    c8x1.intoArray(spill, at + 272);
+    c9x0.intoArray(spill, at + 288);
+    c9x1.intoArray(spill, at + 304);
+    c10x0.intoArray(spill, at + 320);
+    c10x1.intoArray(spill, at + 336);
+    c11x0.intoArray(spill, at + 352);
+    c11x1.intoArray(spill, at + 368);
   }
 
   /**
