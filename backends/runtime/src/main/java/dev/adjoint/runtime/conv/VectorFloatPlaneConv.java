@@ -71,10 +71,9 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
    */
   @Override
   public boolean suits(ConvGeometry s) {
+    boolean unitStride = s.sh() == 1 && s.sw() == 1;
     return FloatVector.SPECIES_PREFERRED.length() == LANES
-        && s.sh() == 1
-        && s.sw() == 1
-        && !s.isPointwise()
+        && (unitStride ? !s.isPointwise() : s.kh() * s.kw() > 1)
         && (long) s.og() * s.kernelSize() <= MAX_WEIGHTS
         && Layout.imageSize(s) <= MAX_PADDED_VALUES;
   }
@@ -83,6 +82,10 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
   public void forward(
       ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
       @Nullable TileEpilogue epilogue) {
+    if (s.sh() != 1 || s.sw() != 1) {
+      stridedForward(s, x, xOff, wt, wOff, y, yOff, epilogue);
+      return;
+    }
     Layout layout = Layout.of(s);
     float[][] buffers = BUFFERS.get();
     float[] weights = grow(buffers, 1, (long) s.groups() * layout.groupWeights);
@@ -110,6 +113,89 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
             Math.min(layout.tiles, firstTile + tilesPerTask) - firstTile, y, yOff, epilogue);
       });
     }
+  }
+
+  /**
+   * A strided forward pass as outer products over the padded planes: yᵀ[q, o] = Σ_k x at output
+   * position q's place in the plane shifted by step k, times wᵀ[k, o]. The micro-kernel of the
+   * outer-product filter gradient ({@link #outerTile}) with the roles of its tables swapped: its
+   * 12 rows are output positions, its depth the reduction steps, and the weights, transposed to
+   * [K][o] with zero columns to a multiple of 32, are its vectors. Each tile of 12 positions × 32
+   * channels is one fused-multiply-add chain per output from zero, transposed into y and passed
+   * to the epilogue.
+   */
+  private static void stridedForward(
+      ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
+      @Nullable TileEpilogue epilogue) {
+    Layout layout = Layout.of(s);
+    int kernel = s.kernelSize();
+    int p = s.outputPlane();
+    int cols = ceilDiv(s.og(), OUTER_COLS) * OUTER_COLS;
+    int colTiles = cols / OUTER_COLS;
+    int[] positions = positions(s, layout);
+    float[][] buffers = BUFFERS.get();
+    float[] weights = grow(buffers, 1, (long) s.groups() * kernel * cols);
+    Parallel.forEach(s.groups(), g -> {
+      int at = g * kernel * cols;
+      Arrays.fill(weights, at, at + kernel * cols, 0f);
+      for (int o = 0; o < s.og(); o++) {
+        int from = wOff + (g * s.og() + o) * kernel;
+        for (int k = 0; k < kernel; k++) {
+          weights[at + k * cols + o] = wt[from + k];
+        }
+      }
+    });
+    int items = s.n() * s.groups();
+    int batch = Math.max(1, Math.min(items, MAX_PADDED_VALUES / layout.imageSize));
+    float[] input = grow(buffers, 0, (long) batch * layout.imageSize);
+    int pixelTiles = ceilDiv(p, OUTER_ROWS);
+    int perItem = pixelTiles * colTiles;
+    int tasksPerItem =
+        Math.min(perItem, Math.max(1, ceilDiv(TASKS_PER_THREAD * Parallel.threads(), batch)));
+    int tilesPerTask = ceilDiv(perItem, tasksPerItem);
+    int tasks = ceilDiv(perItem, tilesPerTask);
+    for (int first = 0; first < items; first += batch) {
+      int firstItem = first;
+      int count = Math.min(batch, items - first);
+      Parallel.forEach(count * s.cg(), chunk -> {
+        int item = firstItem + chunk / s.cg();
+        packPlane(s, x, xOff, item / s.groups(), item % s.groups(), chunk % s.cg(), layout,
+            input, (chunk / s.cg()) * layout.imageSize);
+      });
+      Parallel.forEach(count * tasks, task -> {
+        int item = firstItem + task / tasks;
+        int b = item / s.groups();
+        int g = item % s.groups();
+        float[] out = taskOutput(OUTER_ROWS * OUTER_COLS);
+        int end = Math.min(perItem, (task % tasks + 1) * tilesPerTask);
+        for (int tile = (task % tasks) * tilesPerTask; tile < end; tile++) {
+          int q0 = tile / colTiles * OUTER_ROWS;
+          int c0 = tile % colTiles * OUTER_COLS;
+          outerTile(kernel, layout.offsets, input, (task / tasks) * layout.imageSize, positions,
+              q0, weights, g * kernel * cols + c0, cols, out, 0, true);
+          int pixels = Math.min(OUTER_ROWS, p - q0);
+          int channels = Math.min(OUTER_COLS, s.og() - c0);
+          int outBase = yOff + (b * s.o() + g * s.og() + c0) * p + q0;
+          for (int r = 0; r < pixels; r++) {
+            for (int j = 0; j < channels; j++) {
+              y[outBase + j * p + r] = out[r * OUTER_COLS + j];
+            }
+          }
+          if (epilogue != null) {
+            epilogue.apply(b, g * s.og() + c0, channels, q0, pixels);
+          }
+        }
+      });
+    }
+  }
+
+  /** Each output position's place in the padded plane: (oy·SH)·pitch + ox·SW. */
+  private static int[] positions(ConvGeometry s, Layout layout) {
+    int[] positions = new int[s.outputPlane()];
+    for (int q = 0; q < positions.length; q++) {
+      positions[q] = (q / s.ow()) * s.sh() * layout.pitch + (q % s.ow()) * s.sw();
+    }
+    return positions;
   }
 
   /**
@@ -232,10 +318,7 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
     int colTiles = cols / OUTER_COLS;
     int groupTiles = ceilDiv(kernel, OUTER_ROWS) * colTiles;
     int tiles = s.groups() * groupTiles;
-    int[] positions = new int[p];
-    for (int q = 0; q < p; q++) {
-      positions[q] = (q / s.ow()) * s.sh() * layout.pitch + (q % s.ow()) * s.sw();
-    }
+    int[] positions = positions(s, layout);
     float[][] buffers = BUFFERS.get();
     float[] spill = grow(buffers, 2, (long) tiles * OUTER_ROWS * OUTER_COLS);
     // Per image and group: its padded planes, then (after all planes) its transposed gradient.
