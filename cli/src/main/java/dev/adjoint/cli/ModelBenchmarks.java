@@ -43,7 +43,7 @@ final class ModelBenchmarks {
   private static final double SETTLED = 0.05;
   private static final double MIN_WARMUP_SECONDS = 3;
   private static final double MAX_WARMUP_SECONDS = 60;
-  private static final int TIMED_RUNS = 15;
+  private static final int TIMED_RUNS = 21;
   /** The reference interpreter takes seconds a run and does not warm up: three runs. */
   private static final int REFERENCE_RUNS = 3;
 
@@ -75,16 +75,24 @@ final class ModelBenchmarks {
         rows.add(measure(m.name(), "reference interpreter", () -> () -> ReferenceInterpreter.run(m.graph(), feeds),
             false, REFERENCE_RUNS));
       }
+      // A session keeps its arena, parameters and state in place across runs, as a training
+      // loop or a server does; the value API would add copies of every feed and update.
+      List<Warm> engines = new ArrayList<>();
       for (boolean fusion : new boolean[] {false, true}) {
-        // A session keeps its arena, parameters and state in place across runs, as a training
-        // loop or a server does; the value API would add copies of every feed and update.
-        rows.add(measure(m.name(), "JVM backend, fusion " + (fusion ? "on" : "off"), () -> {
+        engines.add(warmUp(m.name(), "JVM backend, fusion " + (fusion ? "on" : "off"), () -> {
           CompiledProgram p = Compiler.jvm(o -> o.fusion(fusion)).compile(m.graph());
           Session session = p.session(batchSize(m.graph()));
           feeds.forEach(session::feed);
           return session::run;
-        }, true, TIMED_RUNS));
+        }, true));
       }
+      // Timed in alternation, so a slow stretch of the machine slows both alike.
+      for (int i = 0; i < TIMED_RUNS; i++) {
+        for (Warm engine : engines) {
+          engine.times().add(millis(engine.program()));
+        }
+      }
+      engines.forEach(engine -> rows.add(engine.row()));
     }
     return rows;
   }
@@ -196,16 +204,44 @@ final class ModelBenchmarks {
     return feeds;
   }
 
+  /** A prepared program, its time to the first result, and its times per run, warm-up first. */
+  private record Warm(
+      String model, String engine, Runnable program, double firstResult, List<Double> times,
+      int warmupRuns) {
+
+    /**
+     * The median of the runs after the warm-up, and the number of runs from the first until one
+     * ran within 10% of it.
+     */
+    ModelRow row() {
+      double median = median(times.subList(warmupRuns, times.size()));
+      int steady = 1;
+      while (steady < times.size() && times.get(steady - 1) > 1.1 * median) {
+        steady++;
+      }
+      System.err.printf("measured %s / %s: %.3f ms%n", model, engine, median);
+      return new ModelRow(model, engine, median, firstResult, steady);
+    }
+  }
+
+  /** {@link #warmUp}, then {@code timedRuns} runs. */
+  private static ModelRow measure(String model, String engine, Supplier<Runnable> prepare, boolean warmUp,
+      int timedRuns) {
+    Warm warm = warmUp(model, engine, prepare, warmUp);
+    for (int i = 0; i < timedRuns; i++) {
+      warm.times().add(millis(warm.program()));
+    }
+    return warm.row();
+  }
+
   /**
    * Prepares a run (timed to the first result); for a compiled program, runs it until its time per
    * run has settled: at least {@value #MIN_WARMUP_SECONDS} s, the JIT compiled nothing during the
    * last {@value #WINDOW} runs, and their median is within {@value #SETTLED} of the median of the
    * {@value #WINDOW} before ({@value #MAX_WARMUP_SECONDS} s at most: vector code runs slowly until
-   * C2 has compiled it, kernel by kernel). Then times {@code timedRuns} runs and reports their
-   * median, and the number of runs from the first until one ran within 10% of it.
+   * C2 has compiled it, kernel by kernel).
    */
-  private static ModelRow measure(String model, String engine, Supplier<Runnable> prepare, boolean warmUp,
-      int timedRuns) {
+  private static Warm warmUp(String model, String engine, Supplier<Runnable> prepare, boolean warmUp) {
     long start = System.nanoTime();
     Runnable program = prepare.get();
     program.run();
@@ -218,17 +254,7 @@ final class ModelBenchmarks {
       compiling.add(compileMillis());
       times.add(millis(program));
     }
-    int warmupRuns = times.size();
-    for (int i = 0; i < timedRuns; i++) {
-      times.add(millis(program));
-    }
-    double median = median(times.subList(warmupRuns, times.size()));
-    int steady = 1;
-    while (steady < times.size() && times.get(steady - 1) > 1.1 * median) {
-      steady++;
-    }
-    System.err.printf("measured %s / %s: %.3f ms%n", model, engine, median);
-    return new ModelRow(model, engine, median, firstResult, steady);
+    return new Warm(model, engine, program, firstResult, times, times.size());
   }
 
   /** Milliseconds the JIT has spent compiling so far, or 0 where the JVM does not say. */
