@@ -7,7 +7,6 @@ import dev.adjoint.ir.Op;
 import dev.adjoint.kernel.Expr;
 import dev.adjoint.kernel.Stmt;
 import dev.adjoint.kernel.Var;
-import dev.adjoint.kernel.Walk;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
@@ -17,9 +16,7 @@ import org.objectweb.asm.MethodVisitor;
 /**
  * Writes the Vector API form of the loops {@link VectorLoops} accepts: a main loop that handles
  * {@code L} iterations at a time ({@code L} the preferred species' length, read from the static
- * final {@code SPECIES_PREFERRED}, a JIT constant), then the remaining ones as one masked vector
- * (lanes past the end neither loaded nor stored), or as a scalar loop where the body loads or
- * stores BOOL values, whose mask loads have no masked form.
+ * final {@code SPECIES_PREFERRED}, a JIT constant), then the scalar loop for the remaining ones.
  * Which iterations take the vector path depends only on the loop's bounds, and parallel loops are
  * cut into chunks whose size is a multiple of every lane count, so an element is computed the same
  * way for any thread count. Vectors live on the operand stack and in locals as {@code FloatVector},
@@ -45,8 +42,6 @@ final class VectorWriter {
 
   private final KernelWriter scalar;
   private final MethodVisitor mv;
-  /** The slot of the lanes still in range while the masked last vector is written, or -1. */
-  private int tailMask = -1;
 
   VectorWriter(KernelWriter scalar, MethodVisitor mv) {
     this.scalar = scalar;
@@ -77,53 +72,7 @@ final class VectorWriter {
         mv.visitMethodInsn(INVOKEVIRTUAL, type(lane), "intoArray", "([" + KernelWriter.jvm(lane) + "I)V", false);
       }
     });
-    if (readsOrWritesBool(body)) {
-      scalar.tail(varSlot, end, () -> scalar.statements(body));
-      return;
-    }
-    maskedTail(lane, varSlot, end, () -> {
-      for (Stmt s : body) {
-        Stmt.Store st = (Stmt.Store) s;
-        value(st.value(), var, lane);
-        mv.visitVarInsn(ALOAD, KernelWriter.arena(lane));
-        scalar.index(st.index(), st.buffer());
-        mv.visitVarInsn(ALOAD, tailMask);
-        mv.visitMethodInsn(INVOKEVIRTUAL, type(lane), "intoArray",
-            "([" + KernelWriter.jvm(lane) + "I" + MASK + ")V", false);
-      }
-    });
-  }
-
-  /**
-   * {@code if (var < end) body} with {@link #tailMask} set to the lanes [var, end) for the body:
-   * the iterations the main loop left, fewer than a vector's worth.
-   */
-  private void maskedTail(DType lane, int varSlot, int end, Runnable body) {
-    Label done = new Label();
-    mv.visitVarInsn(ILOAD, varSlot);
-    mv.visitVarInsn(ILOAD, end);
-    mv.visitJumpInsn(IF_ICMPGE, done);
-    tailMask = scalar.newSlot();
-    species(lane);
-    mv.visitVarInsn(ILOAD, varSlot);
-    mv.visitVarInsn(ILOAD, end);
-    mv.visitMethodInsn(INVOKEINTERFACE, PACKAGE + "VectorSpecies", "indexInRange", "(II)" + MASK, true);
-    mv.visitVarInsn(ASTORE, tailMask);
-    body.run();
-    tailMask = -1;
-    mv.visitLabel(done);
-  }
-
-  /** Whether any statement loads or stores a BOOL buffer. */
-  private static boolean readsOrWritesBool(List<Stmt> body) {
-    return body.stream().anyMatch(s -> s instanceof Stmt.Store st
-        && (st.buffer().dtype() == DType.BOOL || loadsBool(st.value())));
-  }
-
-  private static boolean loadsBool(Expr e) {
-    boolean[] found = {false};
-    Walk.expression(e, x -> found[0] |= x instanceof Expr.Load l && l.dtype() == DType.BOOL);
-    return found[0];
+    scalar.tail(varSlot, end, () -> scalar.statements(body));
   }
 
   /**
@@ -165,7 +114,15 @@ final class VectorWriter {
         mainLoop(lane, varSlot, begin, end, 1, step -> {
           value(r.value(), inner, lane);
           mv.visitVarInsn(ASTORE, values);
-          addWidened(accumulators, values);
+          for (int part = 0; part < 2; part++) {
+            mv.visitVarInsn(ALOAD, accumulators[part]);
+            mv.visitVarInsn(ALOAD, values);
+            scalar.pushInt(part);
+            mv.visitMethodInsn(INVOKESTATIC, VECTOR_MATH, "widen",
+                "(L" + type(DType.F32) + ";I)L" + type(DType.F64) + ";", false);
+            combine(r.combine(), DType.F64);
+            mv.visitVarInsn(ASTORE, accumulators[part]);
+          }
         });
       } else {
         // Whole groups of vectors, one per accumulator, then the whole vectors left into the first.
@@ -178,30 +135,7 @@ final class VectorWriter {
           mainLoop(lane, varSlot, rest, end, 1, part -> accumulate(r, inner, lane, accumulators[0]));
         }
       }
-      if (loadsBool(r.value())) {
-        scalar.tail(varSlot, end, fold);
-        return;
-      }
-      // The lanes past the end hold the combination's identity, so they change nothing.
-      maskedTail(lane, varSlot, end, () -> {
-        if (!widened) {
-          mv.visitVarInsn(ALOAD, accumulators[0]);
-        }
-        species(lane);
-        scalar.constant(lane, identity(r.combine()));
-        mv.visitMethodInsn(INVOKESTATIC, type(lane), "broadcast",
-            "(" + SPECIES + KernelWriter.jvm(lane) + ")L" + type(lane) + ";", false);
-        value(r.value(), inner, lane);
-        mv.visitVarInsn(ALOAD, tailMask);
-        mv.visitMethodInsn(INVOKEVIRTUAL, type(lane), "blend", "(" + VECTOR + MASK + ")L" + type(lane) + ";", false);
-        if (widened) {
-          mv.visitVarInsn(ASTORE, values);
-          addWidened(accumulators, values);
-        } else {
-          combine(r.combine(), lane);
-          mv.visitVarInsn(ASTORE, accumulators[0]);
-        }
-      });
+      scalar.tail(varSlot, end, fold);
     });
     mv.visitVarInsn(KernelWriter.load(acc), target);
     mv.visitVarInsn(ALOAD, accumulators[0]);
@@ -222,19 +156,6 @@ final class VectorWriter {
       mv.visitMethodInsn(INVOKESTATIC, MATH, name, "(" + scalarType + scalarType + ")" + scalarType, false);
     }
     mv.visitVarInsn(KernelWriter.store(acc), target);
-  }
-
-  /** Adds the F32 vector in slot {@code values}, widened half by half, to the two F64 accumulators. */
-  private void addWidened(int[] accumulators, int values) {
-    for (int part = 0; part < 2; part++) {
-      mv.visitVarInsn(ALOAD, accumulators[part]);
-      mv.visitVarInsn(ALOAD, values);
-      scalar.pushInt(part);
-      mv.visitMethodInsn(INVOKESTATIC, VECTOR_MATH, "widen",
-          "(L" + type(DType.F32) + ";I)L" + type(DType.F64) + ";", false);
-      combine(Stmt.Combine.SUM, DType.F64);
-      mv.visitVarInsn(ASTORE, accumulators[part]);
-    }
   }
 
   /** accumulator = combine(accumulator, the reduced value at lanes var, var + 1, …). */
@@ -319,14 +240,8 @@ final class VectorWriter {
         species(lane);
         mv.visitVarInsn(ALOAD, KernelWriter.arena(lane));
         scalar.index(l.index(), l.buffer());
-        if (tailMask >= 0) {
-          mv.visitVarInsn(ALOAD, tailMask);
-          mv.visitMethodInsn(INVOKESTATIC, type(lane), "fromArray",
-              "(" + SPECIES + "[" + KernelWriter.jvm(lane) + "I" + MASK + ")" + vector, false);
-        } else {
-          mv.visitMethodInsn(INVOKESTATIC, type(lane), "fromArray",
-              "(" + SPECIES + "[" + KernelWriter.jvm(lane) + "I)" + vector, false);
-        }
+        mv.visitMethodInsn(INVOKESTATIC, type(lane), "fromArray",
+            "(" + SPECIES + "[" + KernelWriter.jvm(lane) + "I)" + vector, false);
       }
       case Expr.Unary u -> unary(u.fn(), u.operand(), var, lane);
       case Expr.Binary b -> {

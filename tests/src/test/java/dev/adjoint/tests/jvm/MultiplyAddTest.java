@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code x·w + b} compiles to one fused multiply-add per element, rounded once: each F32 result is
  * exactly {@code Math.fma(x, w, b)}, in vector code and in scalar code, for lengths with and
- * without a masked last vector.
+ * without a scalar tail.
  */
 class MultiplyAddTest {
 
