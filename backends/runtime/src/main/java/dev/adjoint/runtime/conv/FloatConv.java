@@ -10,17 +10,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * F32 convolution. The forward pass takes the direct blocked-channel path where it suits the
- * shape ({@link FloatDirectConv}, switched off with {@code -Dadjoint.conv.direct=false});
- * everything else runs as implicit GEMM: the im2col matrix is never stored, panel sources gather
- * its values straight from the input while GEMM packs them.
+ * shape ({@link VectorFloatDirectConv}, switched off with {@code -Dadjoint.conv.direct=false}),
+ * then the padded-plane path ({@link VectorFloatPlaneConv}, which also takes filter gradients;
+ * {@code -Dadjoint.conv.plane=false}); everything else runs as implicit GEMM: the im2col matrix
+ * is never stored, panel sources gather its values straight from the input while GEMM packs
+ * them.
  *
  * <ul>
  *   <li>forward, per image and group: y[og × P] = w[og × K] · im2col(x)[K × P];
  *   <li>backward input at unit stride: the forward convolution of g with the flipped, transposed
- *       weights ({@link ConvGeometry#transposed}), so it takes the direct path where that suits;
+ *       weights ({@link ConvGeometry#transposed}), so it takes the direct or plane path where
+ *       that suits;
  *       otherwise per image and group: dcol[K × P] = wᵀ · g, then col2im adds dcol into dx (a
  *       1×1 unit-stride convolution writes dx directly);
- *   <li>backward filter, per group: dw[og × K] = g[og × N·P] · im2col(x)ᵀ[N·P × K]. Small
+ *   <li>backward filter, where the plane path does not take it, per group: dw[og × K] = g[og ×
+ *       N·P] · im2col(x)ᵀ[N·P × K]. Small
  *       filters ({@link #MAX_SLICED_FILTER}) sum the batch in slices of {@link #IMAGES_PER_SLICE}
  *       images, one GEMM each, the slices in parallel and their sums added in order; larger ones
  *       run one parallel GEMM over the whole batch.

@@ -7,22 +7,28 @@ import jdk.incubator.vector.FloatVector;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Unit-stride F32 convolution as implicit GEMM over a flat padded plane, on the Vector API. Each
- * input channel is copied once into a zero-padded plane whose rows are {@code pitch = OW +
- * (KW-1)·DW} wide, and the output is computed on the same pitch: output position q = oy·pitch +
- * ox reads tap (u, v) of channel c at plane position q + u·DH·pitch + v·DW. Every tap is then a
- * constant shift of one flat array, so GEMM's right operand, im2col, is read in place (a table
- * holds the shift of each reduction step) instead of packed; the positions with ox ≥ OW are
- * computed and dropped, (KW-1)·DW of every pitch.
+ * F32 convolution over zero-padded copies of the input planes, on the Vector API: implicit GEMM
+ * whose im2col operand is read where it lies instead of packed. Each input channel is copied once
+ * into a plane {@code pitch = (OW-1)·SW + (KW-1)·DW + 1} wide, so reduction step (c, u, v) is a
+ * constant shift c·plane + u·DH·pitch + v·DW of it and output position (oy, ox) sits at
+ * oy·SH·pitch + ox·SW. Three forms use that ({@link PlaneKernels} holds their micro-kernels):
  *
- * <p>The micro-kernel ({@link PlaneKernels#shiftTile}) holds 8 output channels × 48 consecutive
- * positions (three vectors) in 24 accumulators and per reduction step loads three input vectors
- * and broadcasts eight weights.
- * The weights are packed as [group][O/8][K][8], zero rows filling the last panel. The reduction
- * runs over (channel, kernel row, kernel column), split like GEMM's depth into ceil(K / 256)
- * equal blocks: each output is the sum, over the blocks in order, of each block's fused
- * multiply-add chain from zero, whatever the tiling and the threads. Loaded only when {@link
- * dev.adjoint.runtime.VectorSupport} says the module is present.
+ * <ul>
+ *   <li>unit-stride forward passes (and so input gradients, which are forward passes of the
+ *       flipped weights): the output is computed on the plane's own pitch, 48 consecutive
+ *       positions a tile, and the positions with ox ≥ OW, (KW-1)·DW of every pitch, are dropped;
+ *       the weights are packed as [group][O/8][K][8], zero rows filling the last panel;
+ *   <li>strided forward passes: outer products whose 12 rows are output positions, read through
+ *       a table of their places in the plane ({@link #stridedForward});
+ *   <li>filter gradients: dot products along the output rows ({@link #dotProducts}) or outer
+ *       products with a table of positions ({@link #outerProducts}).
+ * </ul>
+ *
+ * <p>Each output is the sum, over the reduction's depth blocks in order (ceil(K / 256) equal
+ * ones in the unit-stride forward pass, the whole reduction elsewhere), of each block's fused
+ * multiply-add chain from zero; tasks split outputs, never sums, so the bits do not depend on
+ * the tiling or the threads. Loaded only when {@link dev.adjoint.runtime.VectorSupport} says the
+ * module is present.
  */
 final class VectorFloatPlaneConv implements FloatDirectConv {
   private static final int LANES = PlaneKernels.LANES;
@@ -58,11 +64,12 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
       ThreadLocal.withInitial(() -> new float[0]);
 
   /**
-   * Unit-stride, non-pointwise layers with at most {@link #MAX_WEIGHTS} weights per group. At 16
-   * channels (ResNet-20's first stage, K = 144) this is 2× implicit GEMM, which spends most of
-   * its time packing im2col panels and fits 16 rows poorly into tiles of 12; the direct path,
-   * tried first, is faster where it applies on small planes (8², where the plane's dropped
-   * columns and last tile waste a third of the work here) and even elsewhere.
+   * Layers with at most {@link #MAX_WEIGHTS} weights per group, unit-stride ones other than
+   * 1×1 without padding and strided ones with kernels larger than 1×1. At 16 channels
+   * (ResNet-20's first stage, K = 144) this is 2× implicit GEMM, which spends most of its time
+   * packing im2col panels and fits 16 rows poorly into tiles of 12; a strided 3×3 16→32 1.9×.
+   * The direct path, tried first, is faster where it applies on small planes (8², where the
+   * plane's dropped columns and last tile waste a third of the work here) and even elsewhere.
    */
   @Override
   public boolean suits(ConvGeometry s) {
