@@ -50,7 +50,10 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
   private static final int FILTER_TILE = FILTER_CHANNELS * FILTER_STEPS;
   private static final int OUTER_ROWS = PlaneKernels.OUTER_ROWS;
   private static final int OUTER_COLS = PlaneKernels.OUTER_COLS;
-  /** The most padded values per batch of images handled at once (16 MiB), and per image. */
+  /**
+   * The most padded values per batch of images handled at once (16 MiB), and per image with all
+   * its groups.
+   */
   private static final int MAX_PADDED_VALUES = 1 << 22;
 
   /**
@@ -77,7 +80,7 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
     return FloatVector.SPECIES_PREFERRED.length() == LANES
         && (unitStride ? !s.isPointwise() : s.kh() * s.kw() > 1)
         && (long) s.og() * s.kernelSize() <= MAX_WEIGHTS
-        && Layout.imageSize(s) <= MAX_PADDED_VALUES;
+        && s.groups() * Layout.imageSize(s) <= MAX_PADDED_VALUES;
   }
 
   @Override
@@ -93,28 +96,20 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
     float[] weights = grow(buffers, 1, (long) s.groups() * layout.groupWeights);
     Parallel.forEach(s.groups(),
         g -> packWeights(s, wt, wOff, g, layout.panels, weights, g * layout.groupWeights));
-    int items = s.n() * s.groups();
-    int batch = Math.max(1, Math.min(items, MAX_PADDED_VALUES / layout.imageSize));
-    float[] input = grow(buffers, 0, (long) batch * layout.imageSize);
+    int imagesPerBatch = imagesPerBatch(s, (long) s.groups() * layout.imageSize);
+    int batchItems = imagesPerBatch * s.groups();
+    float[] input = grow(buffers, 0, (long) batchItems * layout.imageSize);
     int tasksPerItem = Math.min(layout.tiles,
-        Math.max(1, ceilDiv(TASKS_PER_THREAD * Parallel.threads(), Math.min(batch, items))));
+        Math.max(1, ceilDiv(TASKS_PER_THREAD * Parallel.threads(), batchItems)));
     int tilesPerTask = ceilDiv(layout.tiles, tasksPerItem);
     int tasks = ceilDiv(layout.tiles, tilesPerTask);
-    for (int first = 0; first < items; first += batch) {
-      int firstItem = first;
-      int count = Math.min(batch, items - first);
-      Parallel.forEach(count * s.cg(), chunk -> {
-        int item = firstItem + chunk / s.cg();
-        packPlane(s, x, xOff, item / s.groups(), item % s.groups(), chunk % s.cg(), layout,
-            input, (chunk / s.cg()) * layout.imageSize);
-      });
-      Parallel.forEach(count * tasks, task -> {
-        int firstTile = (task % tasks) * tilesPerTask;
-        int item = firstItem + task / tasks;
-        layout.compute(input, (task / tasks) * layout.imageSize, weights, item, firstTile,
-            Math.min(layout.tiles, firstTile + tilesPerTask) - firstTile, y, yOff, epilogue);
-      });
-    }
+    inPaddedBatches(s, x, xOff, layout, input, imagesPerBatch, (firstImage, images) ->
+        Parallel.forEach(images * s.groups() * tasks, task -> {
+          int firstTile = (task % tasks) * tilesPerTask;
+          int item = firstImage * s.groups() + task / tasks;
+          layout.compute(input, (task / tasks) * layout.imageSize, weights, item, firstTile,
+              Math.min(layout.tiles, firstTile + tilesPerTask) - firstTile, y, yOff, epilogue);
+        }));
   }
 
   /**
@@ -147,48 +142,41 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
         }
       }
     });
-    int items = s.n() * s.groups();
-    int batch = Math.max(1, Math.min(items, MAX_PADDED_VALUES / layout.imageSize));
-    float[] input = grow(buffers, 0, (long) batch * layout.imageSize);
+    int imagesPerBatch = imagesPerBatch(s, (long) s.groups() * layout.imageSize);
+    int batchItems = imagesPerBatch * s.groups();
+    float[] input = grow(buffers, 0, (long) batchItems * layout.imageSize);
     int pixelTiles = ceilDiv(p, OUTER_ROWS);
     int perItem = pixelTiles * colTiles;
     int tasksPerItem =
-        Math.min(perItem, Math.max(1, ceilDiv(TASKS_PER_THREAD * Parallel.threads(), batch)));
+        Math.min(perItem, Math.max(1, ceilDiv(TASKS_PER_THREAD * Parallel.threads(), batchItems)));
     int tilesPerTask = ceilDiv(perItem, tasksPerItem);
     int tasks = ceilDiv(perItem, tilesPerTask);
-    for (int first = 0; first < items; first += batch) {
-      int firstItem = first;
-      int count = Math.min(batch, items - first);
-      Parallel.forEach(count * s.cg(), chunk -> {
-        int item = firstItem + chunk / s.cg();
-        packPlane(s, x, xOff, item / s.groups(), item % s.groups(), chunk % s.cg(), layout,
-            input, (chunk / s.cg()) * layout.imageSize);
-      });
-      Parallel.forEach(count * tasks, task -> {
-        int item = firstItem + task / tasks;
-        int b = item / s.groups();
-        int g = item % s.groups();
-        float[] out = taskOutput(OUTER_ROWS * OUTER_COLS);
-        int end = Math.min(perItem, (task % tasks + 1) * tilesPerTask);
-        for (int tile = (task % tasks) * tilesPerTask; tile < end; tile++) {
-          int q0 = tile / colTiles * OUTER_ROWS;
-          int c0 = tile % colTiles * OUTER_COLS;
-          PlaneKernels.outerTile(kernel, layout.offsets, input, (task / tasks) * layout.imageSize,
-              positions, q0, weights, g * kernel * cols + c0, cols, out, 0, true);
-          int pixels = Math.min(OUTER_ROWS, p - q0);
-          int channels = Math.min(OUTER_COLS, s.og() - c0);
-          int outBase = yOff + (b * s.o() + g * s.og() + c0) * p + q0;
-          for (int r = 0; r < pixels; r++) {
-            for (int j = 0; j < channels; j++) {
-              y[outBase + j * p + r] = out[r * OUTER_COLS + j];
+    inPaddedBatches(s, x, xOff, layout, input, imagesPerBatch, (firstImage, images) ->
+        Parallel.forEach(images * s.groups() * tasks, task -> {
+          int item = firstImage * s.groups() + task / tasks;
+          int b = item / s.groups();
+          int g = item % s.groups();
+          float[] out = taskOutput(OUTER_ROWS * OUTER_COLS);
+          int end = Math.min(perItem, (task % tasks + 1) * tilesPerTask);
+          for (int tile = (task % tasks) * tilesPerTask; tile < end; tile++) {
+            int q0 = tile / colTiles * OUTER_ROWS;
+            int c0 = tile % colTiles * OUTER_COLS;
+            PlaneKernels.outerTile(kernel, layout.offsets, input,
+                (task / tasks) * layout.imageSize, positions, q0, weights, g * kernel * cols + c0,
+                cols, out, 0, true);
+            int pixels = Math.min(OUTER_ROWS, p - q0);
+            int channels = Math.min(OUTER_COLS, s.og() - c0);
+            int outBase = yOff + (b * s.o() + g * s.og() + c0) * p + q0;
+            for (int r = 0; r < pixels; r++) {
+              for (int j = 0; j < channels; j++) {
+                y[outBase + j * p + r] = out[r * OUTER_COLS + j];
+              }
+            }
+            if (epilogue != null) {
+              epilogue.apply(b, g * s.og() + c0, channels, q0, pixels);
             }
           }
-          if (epilogue != null) {
-            epilogue.apply(b, g * s.og() + c0, channels, q0, pixels);
-          }
-        }
-      });
-    }
+        }));
   }
 
   /** Each output position's place in the padded plane: (oy·SH)·pitch + ox·SW. */
@@ -214,7 +202,7 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
         && s.n() > 0
         && s.kh() * s.kw() > 1
         && (long) s.og() * s.kernelSize() <= MAX_WEIGHTS
-        && Layout.imageSize(s) <= MAX_PADDED_VALUES
+        && s.groups() * Layout.imageSize(s) <= MAX_PADDED_VALUES
         && (long) s.groups() * s.outputPlane() * ceilDiv(s.og(), OUTER_COLS) * OUTER_COLS
             <= MAX_PADDED_VALUES;
   }
@@ -250,40 +238,31 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
     int tiles = s.groups() * groupTiles;
     float[][] buffers = BUFFERS.get();
     float[] spill = grow(buffers, 2, (long) tiles * FILTER_TILE * LANES);
-    // Whole images per batch: a tile's sum runs over the images in order.
-    int imageValues = s.groups() * layout.imageSize;
-    int imagesPerBatch = Math.max(1, Math.min(s.n(), MAX_PADDED_VALUES / imageValues));
-    float[] input = grow(buffers, 0, (long) imagesPerBatch * imageValues);
+    int imagesPerBatch = imagesPerBatch(s, (long) s.groups() * layout.imageSize);
+    float[] input = grow(buffers, 0, (long) imagesPerBatch * s.groups() * layout.imageSize);
     int tilesPerTask = ceilDiv(tiles, Math.min(tiles, TASKS_PER_THREAD * Parallel.threads()));
     int tasks = ceilDiv(tiles, tilesPerTask);
-    for (int firstImage = 0; firstImage < s.n(); firstImage += imagesPerBatch) {
-      int first = firstImage;
-      int images = Math.min(imagesPerBatch, s.n() - first);
-      Parallel.forEach(images * s.groups() * s.cg(), chunk -> {
-        int item = chunk / s.cg();
-        packPlane(s, x, xOff, first + item / s.groups(), item % s.groups(), chunk % s.cg(), layout,
-            input, item * layout.imageSize);
-      });
-      Parallel.forEach(tasks, task -> {
-        int end = Math.min(tiles, (task + 1) * tilesPerTask);
-        for (int b = first; b < first + images; b++) {
-          for (int tile = task * tilesPerTask; tile < end; tile++) {
-            int g = tile / groupTiles;
-            int o0 = (tile % groupTiles) / stepTiles * FILTER_CHANNELS;
-            int k0 = (tile % stepTiles) * FILTER_STEPS;
-            // Past the last channel or step, a tile repeats the last one; those sums are dropped.
-            int gBase = gOff + (b * s.o() + g * s.og()) * s.outputPlane();
-            int xBase = ((b - first) * s.groups() + g) * layout.imageSize;
-            PlaneKernels.dotTile(gy, gRow(s, gBase, o0, 0), gRow(s, gBase, o0, 1),
-                gRow(s, gBase, o0, 2), gRow(s, gBase, o0, 3), input,
-                xBase + layout.step(k0), xBase + layout.step(k0 + 1),
-                xBase + layout.step(k0 + 2), xBase + layout.step(k0 + 3),
-                xBase + layout.step(k0 + 4), xBase + layout.step(k0 + 5),
-                s.oh(), s.ow(), layout.pitch, spill, tile * FILTER_TILE * LANES, b == 0);
+    inPaddedBatches(s, x, xOff, layout, input, imagesPerBatch, (first, images) ->
+        Parallel.forEach(tasks, task -> {
+          int end = Math.min(tiles, (task + 1) * tilesPerTask);
+          for (int b = first; b < first + images; b++) {
+            for (int tile = task * tilesPerTask; tile < end; tile++) {
+              int g = tile / groupTiles;
+              int o0 = (tile % groupTiles) / stepTiles * FILTER_CHANNELS;
+              int k0 = (tile % stepTiles) * FILTER_STEPS;
+              // Past the last channel or step, a tile repeats the last one; those sums are
+              // dropped.
+              int gBase = gOff + (b * s.o() + g * s.og()) * s.outputPlane();
+              int xBase = ((b - first) * s.groups() + g) * layout.imageSize;
+              PlaneKernels.dotTile(gy, gRow(s, gBase, o0, 0), gRow(s, gBase, o0, 1),
+                  gRow(s, gBase, o0, 2), gRow(s, gBase, o0, 3), input,
+                  xBase + layout.step(k0), xBase + layout.step(k0 + 1),
+                  xBase + layout.step(k0 + 2), xBase + layout.step(k0 + 3),
+                  xBase + layout.step(k0 + 4), xBase + layout.step(k0 + 5),
+                  s.oh(), s.ow(), layout.pitch, spill, tile * FILTER_TILE * LANES, b == 0);
+            }
           }
-        }
-      });
-    }
+        }));
     Parallel.forEach(tiles, tile -> {
       int g = tile / groupTiles;
       int o0 = (tile % groupTiles) / stepTiles * FILTER_CHANNELS;
@@ -325,30 +304,23 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
     float[][] buffers = BUFFERS.get();
     float[] spill = grow(buffers, 2, (long) tiles * OUTER_ROWS * OUTER_COLS);
     // Per image and group: its padded planes, then (after all planes) its transposed gradient.
-    long perImage = (long) s.groups() * (layout.imageSize + (long) p * cols);
-    int imagesPerBatch = (int) Math.max(1, Math.min(s.n(), MAX_PADDED_VALUES / perImage));
-    float[] input = grow(buffers, 0, imagesPerBatch * perImage);
+    int imagesPerBatch =
+        imagesPerBatch(s, (long) s.groups() * (layout.imageSize + (long) p * cols));
+    float[] input =
+        grow(buffers, 0, (long) imagesPerBatch * s.groups() * (layout.imageSize + p * cols));
     int transposedAt = imagesPerBatch * s.groups() * layout.imageSize;
     int tilesPerTask = ceilDiv(tiles, Math.min(tiles, TASKS_PER_THREAD * Parallel.threads()));
     int tasks = ceilDiv(tiles, tilesPerTask);
-    for (int firstImage = 0; firstImage < s.n(); firstImage += imagesPerBatch) {
-      int first = firstImage;
-      int items = Math.min(imagesPerBatch, s.n() - first) * s.groups();
-      Parallel.forEach(items * (s.cg() + 1), chunk -> {
-        int item = chunk / (s.cg() + 1);
+    inPaddedBatches(s, x, xOff, layout, input, imagesPerBatch, (first, images) -> {
+      Parallel.forEach(images * s.groups(), item -> {
         int b = first + item / s.groups();
         int g = item % s.groups();
-        int channel = chunk % (s.cg() + 1);
-        if (channel < s.cg()) {
-          packPlane(s, x, xOff, b, g, channel, layout, input, item * layout.imageSize);
-        } else {
-          transposeGradient(s, gy, gOff + (b * s.o() + g * s.og()) * p, cols, input,
-              transposedAt + item * p * cols);
-        }
+        transposeGradient(s, gy, gOff + (b * s.o() + g * s.og()) * p, cols, input,
+            transposedAt + item * p * cols);
       });
       Parallel.forEach(tasks, task -> {
         int end = Math.min(tiles, (task + 1) * tilesPerTask);
-        for (int b = first; b < first + items / s.groups(); b++) {
+        for (int b = first; b < first + images; b++) {
           for (int tile = task * tilesPerTask; tile < end; tile++) {
             int item = (b - first) * s.groups() + tile / groupTiles;
             int k0 = (tile % groupTiles) / colTiles * OUTER_ROWS;
@@ -359,7 +331,7 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
           }
         }
       });
-    }
+    });
     Parallel.forEach(tiles, tile -> {
       int g = tile / groupTiles;
       int k0 = (tile % groupTiles) / colTiles * OUTER_ROWS;
@@ -496,6 +468,36 @@ final class VectorFloatPlaneConv implements FloatDirectConv {
       if (epilogue != null && firstPixel >= 0) {
         epilogue.apply(b, g * s.og(), s.og(), firstPixel, endPixel - firstPixel);
       }
+    }
+  }
+
+  /** Whole images, as many as {@link #MAX_PADDED_VALUES} allows and at least one, per batch. */
+  private static int imagesPerBatch(ConvGeometry s, long valuesPerImage) {
+    return (int) Math.max(1, Math.min(s.n(), MAX_PADDED_VALUES / valuesPerImage));
+  }
+
+  /** What runs on one batch of images once their planes are padded. */
+  private interface Batch {
+    void run(int firstImage, int images);
+  }
+
+  /**
+   * For each batch of {@code imagesPerBatch} whole images in order: pads their planes into
+   * {@code input} in parallel, (image, group) item i of the batch at i·imageSize, then runs
+   * {@code batch}. Whole images, so that a filter gradient's sums run over the images in order.
+   */
+  private static void inPaddedBatches(
+      ConvGeometry s, float[] x, int xOff, Layout layout, float[] input, int imagesPerBatch,
+      Batch batch) {
+    for (int first = 0; first < s.n(); first += imagesPerBatch) {
+      int firstImage = first;
+      int images = Math.min(imagesPerBatch, s.n() - first);
+      Parallel.forEach(images * s.groups() * s.cg(), chunk -> {
+        int item = chunk / s.cg();
+        packPlane(s, x, xOff, firstImage + item / s.groups(), item % s.groups(), chunk % s.cg(),
+            layout, input, item * layout.imageSize);
+      });
+      batch.run(firstImage, images);
     }
   }
 
