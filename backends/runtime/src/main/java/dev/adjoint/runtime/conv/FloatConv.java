@@ -51,6 +51,10 @@ final class FloatConv {
   static final FloatDirectConv PLANE =
       VectorSupport.enabled() ? new VectorFloatPlaneConv() : FloatDirectConv.NONE;
 
+  /** The padded-plane path's filter gradient; null where the Vector API is absent. */
+  static final @Nullable FloatFilterGradient PLANE_FILTER =
+      PLANE instanceof FloatFilterGradient f ? f : null;
+
   /**
    * Images per slice of the batch in the filter gradient: each slice is one GEMM whose depth runs
    * over its images' pixels, the slices run in parallel (each packing its own im2col panels), and
@@ -137,8 +141,8 @@ final class FloatConv {
 
   static void backwardFilter(
       ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dwt, int dwtOff) {
-    if (PLANE_ENABLED && PLANE.suitsFilterGradient(s)) {
-      PLANE.backwardFilter(s, x, xOff, gy, gOff, dwt, dwtOff);
+    if (PLANE_ENABLED && PLANE_FILTER != null && PLANE_FILTER.suitsFilterGradient(s)) {
+      PLANE_FILTER.backwardFilter(s, x, xOff, gy, gOff, dwt, dwtOff);
       return;
     }
     int kernel = s.kernelSize();

@@ -31,16 +31,4 @@ interface FloatDirectConv {
   void forward(
       ConvGeometry s, float[] x, int xOff, float[] wt, int wOff, float[] y, int yOff,
       @Nullable TileEpilogue epilogue);
-
-  /** Whether {@link #backwardFilter} takes this shape; none does unless a path says so. */
-  default boolean suitsFilterGradient(ConvGeometry s) {
-    return false;
-  }
-
-  /** As {@link FloatConv#backwardFilter}. */
-  default void backwardFilter(
-      ConvGeometry s, float[] x, int xOff, float[] gy, int gOff, float[] dw, int dwOff) {
-    throw new UnsupportedOperationException(
-        "suitsFilterGradient() is false for every shape here, so backwardFilter() is never called");
-  }
 }

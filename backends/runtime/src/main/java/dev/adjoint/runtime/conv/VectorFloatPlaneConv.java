@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * the tiling or the threads. Loaded only when {@link dev.adjoint.runtime.VectorSupport} says the
  * module is present.
  */
-final class VectorFloatPlaneConv implements FloatDirectConv {
+final class VectorFloatPlaneConv implements FloatDirectConv, FloatFilterGradient {
   private static final int LANES = PlaneKernels.LANES;
   private static final int ROWS = PlaneKernels.SHIFT_ROWS;
   private static final int COLS = PlaneKernels.SHIFT_COLS;

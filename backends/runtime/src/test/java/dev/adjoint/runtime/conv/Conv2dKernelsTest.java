@@ -120,7 +120,8 @@ class Conv2dKernelsTest {
           r.sh(), r.sw(), r.padTop(), r.padLeft(), r.dh(), r.dw(), r.groups(), r.oh(), r.ow());
       anyDirect |= FloatConv.DIRECT.suits(geometry);
       anyPlane |= !FloatConv.DIRECT.suits(geometry) && FloatConv.PLANE.suits(geometry);
-      anyPlaneFilter |= FloatConv.PLANE.suitsFilterGradient(geometry);
+      anyPlaneFilter |=
+          FloatConv.PLANE_FILTER != null && FloatConv.PLANE_FILTER.suitsFilterGradient(geometry);
       for (int threads : new int[] {1, 2}) {
         Parallel.setThreads(threads);
         SplittableRandom random = new SplittableRandom(r.hashCode() + threads);
@@ -134,7 +135,7 @@ class Conv2dKernelsTest {
         "the direct path is covered wherever it exists");
     assertEquals(FloatConv.PLANE != FloatDirectConv.NONE, anyPlane,
         "the padded-plane path is covered wherever it exists");
-    assertEquals(FloatConv.PLANE != FloatDirectConv.NONE, anyPlaneFilter,
+    assertEquals(FloatConv.PLANE_FILTER != null, anyPlaneFilter,
         "the padded-plane filter gradient is covered wherever it exists");
   }
 
